@@ -351,6 +351,14 @@ int hz_ipaddr_parse_prefix(struct hz_ipaddr *out, unsigned *plen, const char *te
 /* Format as text (RFC 5952 canonical form for IPv6) into buf; returns buf. */
 char *hz_ipaddr_format(const struct hz_ipaddr *a, char buf[HZ_IPADDR_STRLEN]);
 
+/* How a frame or packet is addressed at the link layer: set by ethif on
+ * receive, chosen by the network layer on send (e.g. ipv4 broadcast). */
+enum hz_cast {
+	HZ_CAST_UNICAST = 0,
+	HZ_CAST_BROADCAST = 1,
+	HZ_CAST_MULTICAST = 2,
+};
+
 /* MAC addresses: 6 bytes. Text form is "02:00:00:00:00:02". */
 #define HZ_MAC_LEN 6
 #define HZ_MAC_STRLEN 18
