@@ -19,12 +19,12 @@ cc=${CC:-cc}
 # Shared: the run-time linker finds the libraries through LD_LIBRARY_PATH.
 # shellcheck disable=SC2046
 "$cc" -o "$tmp/prog" "$here/prog.c" $(pkg-config --cflags --libs haze-udp)
-libdir=$(pkg-config --variable=libdir haze-udp)
-LD_LIBRARY_PATH="$tmp/root$libdir" "$tmp/prog"
-if ldd "$tmp/prog" | grep -q 'libhaze-udp.so' ; then :; else
-	LD_LIBRARY_PATH="$tmp/root$libdir" ldd "$tmp/prog" | grep -q 'libhaze-udp.so' ||
-		{ echo "FAIL: not linked against the shared haze-udp"; exit 1; }
-fi
+# The library directory is the one holding the installed .pc folder
+# (pkgconf prefixes --variable output with the sysroot, pkg-config does not).
+libdir=$(dirname "$pcdir")
+LD_LIBRARY_PATH="$libdir" "$tmp/prog"
+LD_LIBRARY_PATH="$libdir" ldd "$tmp/prog" | grep -q "$libdir/libhaze-udp.so" ||
+	{ echo "FAIL: not linked against the installed shared haze-udp"; exit 1; }
 # Static: pkg-config --static gives the whole chain.
 # shellcheck disable=SC2046
 "$cc" -static -o "$tmp/prog-static" "$here/prog.c" $(pkg-config --static --cflags --libs haze-udp)
