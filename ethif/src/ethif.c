@@ -11,7 +11,6 @@ static const char *const drop_names[HZ_ETHIF_DROP_COUNT] = {
 	[HZ_ETHIF_DROP_NOT_FOR_US] = "not_for_us",
 	[HZ_ETHIF_DROP_VLAN_MISMATCH] = "vlan_mismatch",
 	[HZ_ETHIF_DROP_NO_HANDLER] = "no_handler",
-	[HZ_ETHIF_DROP_UPPER_ERROR] = "upper_error",
 	[HZ_ETHIF_DROP_TX_ERROR] = "tx_error",
 };
 
@@ -248,8 +247,10 @@ int hz_ethif_input(struct hz_ethif *e, const uint8_t *frame, size_t len, hz_time
 		if (p->type != f.type)
 			continue;
 		rc = p->fn(p->ctx, &f, now);
+		/* A protocol that refuses a frame counts its own reason: one
+		 * drop, one counter, at the layer that decided. */
 		if (rc < 0)
-			return drop(e, HZ_ETHIF_DROP_UPPER_ERROR, rc);
+			return rc;
 		e->rx_frames++;
 		return HZ_OK;
 	}

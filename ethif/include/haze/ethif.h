@@ -104,8 +104,8 @@ void hz_ethif_mcast_ipv6_mac(const uint8_t group[16], uint8_t mac[HZ_MAC_LEN]);
 /* ------------------------------------------------------------------ */
 
 /* A protocol's input. The frame view is valid only during the call.
- * Return HZ_OK when taken; a negative code counts the frame as
- * upper_error in ethif (the protocol keeps its own drop reason too). */
+ * Return HZ_OK when taken, or a negative code after counting the drop
+ * under the protocol's own reason (ethif does not count it again). */
 typedef int (*hz_ethif_input_fn)(void *ctx, const struct hz_ethif_frame *f, hz_time_t now);
 
 struct hz_ethif_proto {
@@ -128,7 +128,6 @@ enum hz_ethif_drop {
 	HZ_ETHIF_DROP_NOT_FOR_US,       /* destination not ours, not joined */
 	HZ_ETHIF_DROP_VLAN_MISMATCH,    /* tag (or its absence) not our VLAN */
 	HZ_ETHIF_DROP_NO_HANDLER,       /* no protocol for the EtherType */
-	HZ_ETHIF_DROP_UPPER_ERROR,      /* the protocol returned an error */
 	HZ_ETHIF_DROP_TX_ERROR,         /* output: netif refused or no headroom */
 	HZ_ETHIF_DROP_COUNT
 };
@@ -169,8 +168,8 @@ int hz_ethif_proto_register(struct hz_ethif *e, uint16_t type, hz_ethif_input_fn
  * Otherwise the frame is counted in drops[] and the return says why in
  * error terms: HZ_ERR_MALFORMED (truncated), HZ_ERR_UNSUPPORTED
  * (unsupported_type), HZ_ERR_INVALID (bad_source), HZ_ERR_NOT_FOUND
- * (not_for_us, vlan_mismatch, no_handler), or the protocol's own error
- * (upper_error). The frame is not referenced after the call. */
+ * (not_for_us, vlan_mismatch, no_handler), or the protocol's own error,
+ * which the protocol counted. The frame is not referenced after the call. */
 int hz_ethif_input(struct hz_ethif *e, const uint8_t *frame, size_t len, hz_time_t now);
 
 /* Prepend an Ethernet header (source: the netif MAC; tagged when e->vid
