@@ -1,0 +1,191 @@
+/*
+ * haze stack: one whole IPv4 stack (ethif, arp, ipv4 with ICMP, udp)
+ * composed from the haze libraries, with all of its storage inside
+ * struct hz_stack.
+ *
+ * This is composition only: no allocation and no OS calls, so the same
+ * object runs under the tap backend, a pcap replay or a unikernel. A
+ * backend's event loop is
+ *
+ *   hz_stack_init(&s, &cfg, netif, shim, now);
+ *   loop:
+ *     wait on the device until `deadline` (or a frame arrives);
+ *     for each received frame: hz_stack_input(&s, frame, len, now);
+ *     deadline = hz_stack_poll(&s, now);
+ *
+ * Wiring (MirageOS functor application by hand):
+ *   netif <- ethif <- arp   (0x0806)
+ *                  <- ipv4  (0x0800, through a stack adapter)
+ *   ipv4.link -> hz_arp_output (resolves next hops, queues while waiting)
+ *   udp attached to hz_ipv4_ip()
+ *
+ * Storage sizes are macros, overridable at build time (-DHZ_STACK_...);
+ * struct hz_stack is large (about 420 KiB with the defaults, most
+ * of it the reassembly buffers and transmit buffers), so place it in static
+ * storage rather than on a thread stack.
+ */
+#ifndef HAZE_STACK_H
+#define HAZE_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "haze/core.h"
+#include "haze/ethif.h"
+#include "haze/arp.h"
+#include "haze/ipv4.h"
+#include "haze/udp.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ARP cache entries. */
+#ifndef HZ_STACK_ARP_ENTRIES
+#define HZ_STACK_ARP_ENTRIES 64
+#endif
+/* Packets held (by copy) while their next hop is being resolved. Sixteen
+ * covers the fragments of one 16 KiB datagram plus a few others. */
+#ifndef HZ_STACK_ARP_QUEUE
+#define HZ_STACK_ARP_QUEUE 16
+#endif
+/* Bytes per queued packet: a 1500-byte IP packet plus the Ethernet header
+ * arp keeps in front of it (HZ_ARP_QSLOT_HEADROOM), rounded up. A link
+ * with a larger MTU still works; its larger packets are just not queued
+ * while their next hop is resolved. */
+#ifndef HZ_STACK_ARP_QSLOT
+#define HZ_STACK_ARP_QSLOT 1536
+#endif
+/* Datagrams being reassembled at once, and the largest one accepted (the
+ * IPv4 maximum; each slot owns a buffer of this size). */
+#ifndef HZ_STACK_REASM_SLOTS
+#define HZ_STACK_REASM_SLOTS 4
+#endif
+#ifndef HZ_STACK_REASM_SIZE
+#define HZ_STACK_REASM_SIZE 65515 /* 65535 minus a minimal header */
+#endif
+/* UDP sockets. */
+#ifndef HZ_STACK_UDP_SOCKS
+#define HZ_STACK_UDP_SOCKS 16
+#endif
+/* Transmit buffers of ipv4 (ICMP echo replies and errors) and udp. Big
+ * enough to answer a ping of any size that reassembles, and to send any
+ * UDP datagram (fragmented by ipv4 on the way out). */
+#ifndef HZ_STACK_IPV4_TX
+#define HZ_STACK_IPV4_TX (65536 + HZ_PBUF_HEADROOM)
+#endif
+#ifndef HZ_STACK_UDP_TX
+#define HZ_STACK_UDP_TX (65536 + HZ_PBUF_HEADROOM)
+#endif
+/* Multicast groups ethif accepts (all-hosts etc.). */
+#ifndef HZ_STACK_ETH_GROUPS
+#define HZ_STACK_ETH_GROUPS 8
+#endif
+
+/* Notable things the stack reports to the application. */
+enum hz_stack_event_kind {
+	HZ_STACK_EV_ADDR_READY = 1, /* address probed (or announced): in use */
+	HZ_STACK_EV_ADDR_CONFLICT,  /* another host claims our address */
+	HZ_STACK_EV_RESOLVE_FAILED, /* a next hop did not answer ARP */
+	HZ_STACK_EV_RESOLVED,       /* a next hop's MAC was learned */
+};
+
+struct hz_stack_event {
+	uint8_t kind;      /* enum hz_stack_event_kind */
+	uint32_t addr;     /* the IPv4 address concerned, host order */
+	uint8_t mac[HZ_MAC_LEN]; /* the other host's MAC for a conflict, else 0 */
+	const char *name;  /* a short name for logs ("conflict") */
+	hz_time_t now;
+};
+
+typedef void (*hz_stack_event_fn)(void *ctx, const struct hz_stack_event *ev);
+
+struct hz_stack_config {
+	uint32_t addr;    /* our IPv4 address, host order; 0: none yet */
+	uint32_t netmask; /* host order, e.g. 0xffffff00 */
+	uint32_t gateway; /* host order; 0: on-link only */
+	bool arp_probe;   /* RFC 5227 probe before using addr (else announce at once) */
+	hz_stack_event_fn event; /* may be NULL */
+	void *event_ctx;
+};
+
+/* Counters the stack keeps itself (the libraries keep their drops). */
+struct hz_stack_stats {
+	uint64_t rx_frames;
+	uint64_t rx_bytes;
+	uint64_t tx_frames;
+	uint64_t tx_bytes;
+	uint64_t tx_errors; /* netif transmit failed (queue full, device error) */
+};
+
+struct hz_stack {
+	/* The engines. */
+	struct hz_ethif eth;
+	struct hz_arp arp;
+	struct hz_ipv4 ip;
+	struct hz_udp udp;
+
+	/* Wiring. */
+	const struct hz_netif *dev; /* the backend's netif */
+	struct hz_netif netif;      /* what ethif sees: counts, then calls dev */
+	struct hz_ipv4_link link;
+	const struct hz_shim *shim;
+	hz_stack_event_fn event;
+	void *event_ctx;
+	struct hz_stack_stats stats;
+	hz_time_t now;
+	uint32_t cfg_netmask; /* given to ipv4 once probing has finished */
+	uint32_t cfg_gateway;
+
+	/* Storage. */
+	struct hz_ethif_group groups[HZ_STACK_ETH_GROUPS];
+	struct hz_arp_entry arp_cache[HZ_STACK_ARP_ENTRIES];
+	struct hz_arp_pending arp_pending[HZ_STACK_ARP_QUEUE];
+	uint8_t arp_qbuf[HZ_STACK_ARP_QUEUE * HZ_STACK_ARP_QSLOT];
+	struct hz_ipv4_reasm_slot reasm_slots[HZ_STACK_REASM_SLOTS];
+	uint8_t reasm_buf[HZ_STACK_REASM_SLOTS * HZ_STACK_REASM_SIZE];
+	uint8_t ip_tx[HZ_STACK_IPV4_TX];
+	struct hz_udp_sock udp_socks[HZ_STACK_UDP_SOCKS];
+	uint8_t udp_tx[HZ_STACK_UDP_TX];
+};
+
+/* Wire the engines over `netif` and set the address from cfg (which sends
+ * a gratuitous ARP, or starts RFC 5227 probing when cfg->arp_probe).
+ * `netif` and `shim` must outlive the stack; cfg is copied.
+ * Returns HZ_OK or the first engine error (HZ_ERR_INVALID for a bad
+ * address or netmask). */
+int hz_stack_init(struct hz_stack *s, const struct hz_stack_config *cfg,
+                  const struct hz_netif *netif, const struct hz_shim *shim, hz_time_t now);
+
+/* Feed one received frame. The frame is borrowed for the call only.
+ * Returns what ethif returned (HZ_OK, or the error that dropped the frame;
+ * a drop is also counted under its reason). */
+int hz_stack_input(struct hz_stack *s, const uint8_t *frame, size_t len, hz_time_t now);
+
+/* Run every engine's timers; returns the earliest next deadline
+ * (HZ_TIME_NEVER if none). Call it after input and whenever a deadline
+ * passes. */
+hz_time_t hz_stack_poll(struct hz_stack *s, hz_time_t now);
+
+/* The engines, for the application (open UDP sockets, query ARP...). */
+struct hz_udp *hz_stack_udp(struct hz_stack *s);
+struct hz_ipv4 *hz_stack_ipv4(struct hz_stack *s);
+struct hz_arp *hz_stack_arp(struct hz_stack *s);
+struct hz_ethif *hz_stack_ethif(struct hz_stack *s);
+/* The network layer as transports see it. */
+const struct hz_ip *hz_stack_ip(struct hz_stack *s);
+
+/* Report every counter: each library's drops[] under its drop-reason name
+ * (lib "ethif", "arp", "ipv4", "udp"), then the stack's own frame counts
+ * (lib "stack": rx_frames, rx_bytes, tx_frames, tx_bytes, tx_errors).
+ * Zero counters are reported too, so a caller sees every reason. */
+void hz_stack_counters(const struct hz_stack *s,
+                       void (*fn)(void *ctx, const char *lib, const char *reason, uint64_t value),
+                       void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HAZE_STACK_H */

@@ -1,0 +1,199 @@
+/* Composition of ethif, arp, ipv4 and udp into one stack over a netif. */
+#include "haze/stack.h"
+
+/* What ethif transmits through: count, then hand to the backend. */
+static int stack_transmit(void *ctx, struct hz_pbuf *frame)
+{
+	struct hz_stack *s = ctx;
+	int r = s->dev->transmit(s->dev->ctx, frame);
+	if (r < 0) {
+		s->stats.tx_errors++;
+		return r;
+	}
+	s->stats.tx_frames++;
+	s->stats.tx_bytes += frame->len;
+	return r;
+}
+
+/* ethif's handler for 0x0800: ipv4 wants the payload and the link cast. */
+static int stack_ipv4_input(void *ctx, const struct hz_ethif_frame *f, hz_time_t now)
+{
+	struct hz_stack *s = ctx;
+	return hz_ipv4_input(&s->ip, f->payload, f->payload_len, f->cast, now);
+}
+
+static void stack_emit(struct hz_stack *s, enum hz_stack_event_kind kind, const char *name,
+                       uint32_t ip, const uint8_t mac[HZ_MAC_LEN])
+{
+	if (!s->event)
+		return;
+	struct hz_stack_event ev;
+	hz_memset(&ev, 0, sizeof ev);
+	ev.kind = (uint8_t)kind;
+	ev.name = name;
+	ev.addr = ip;
+	if (mac)
+		hz_memcpy(ev.mac, mac, HZ_MAC_LEN);
+	ev.now = s->now;
+	s->event(s->event_ctx, &ev);
+}
+
+static void stack_arp_event(void *ctx, enum hz_arp_event ev, uint32_t ip,
+                            const uint8_t mac[HZ_MAC_LEN])
+{
+	struct hz_stack *s = ctx;
+	switch (ev) {
+	case HZ_ARP_EV_ADDR_READY:
+		/* RFC 5227 section 2.1: the address may be used only once probing
+		 * is over, so with probing ipv4 learns it only now. */
+		if (s->ip.addr != ip) {
+			int r = hz_ipv4_addr_set(&s->ip, ip, s->cfg_netmask, s->cfg_gateway);
+			if (r < 0)
+				hz_log(s->shim, HZ_LOG_ERROR, "stack: ipv4 address: %s", hz_err_name(r));
+		}
+		stack_emit(s, HZ_STACK_EV_ADDR_READY, "addr_ready", ip, NULL);
+		break;
+	case HZ_ARP_EV_CONFLICT:
+		stack_emit(s, HZ_STACK_EV_ADDR_CONFLICT, "conflict", ip, mac);
+		break;
+	case HZ_ARP_EV_RESOLVE_FAILED:
+		stack_emit(s, HZ_STACK_EV_RESOLVE_FAILED, "resolve_failed", ip, NULL);
+		break;
+	case HZ_ARP_EV_RESOLVED:
+		stack_emit(s, HZ_STACK_EV_RESOLVED, "resolved", ip, mac);
+		break;
+	default:
+		break;
+	}
+}
+
+int hz_stack_init(struct hz_stack *s, const struct hz_stack_config *cfg,
+                  const struct hz_netif *netif, const struct hz_shim *shim, hz_time_t now)
+{
+	if (!s || !cfg || !netif || !netif->transmit)
+		return HZ_ERR_INVALID;
+	hz_memset(&s->stats, 0, sizeof s->stats);
+	s->dev = netif;
+	s->shim = shim;
+	s->event = cfg->event;
+	s->event_ctx = cfg->event_ctx;
+	s->now = now;
+	s->cfg_netmask = cfg->netmask;
+	s->cfg_gateway = cfg->gateway;
+
+	/* ethif sees our counting netif, with the device's identity. */
+	s->netif = *netif;
+	s->netif.ctx = s;
+	s->netif.transmit = stack_transmit;
+	hz_ethif_init(&s->eth, &s->netif, s->groups, HZ_ARRAY_LEN(s->groups));
+
+	struct hz_arp_config acfg;
+	hz_arp_config_default(&acfg);
+	acfg.probe = cfg->arp_probe;
+	hz_arp_init(&s->arp, &s->eth, shim, &acfg, s->arp_cache, HZ_ARRAY_LEN(s->arp_cache),
+	            s->arp_pending, HZ_ARRAY_LEN(s->arp_pending), s->arp_qbuf, HZ_STACK_ARP_QSLOT);
+	if (s->arp.err < 0)
+		return s->arp.err;
+	hz_arp_event_set(&s->arp, stack_arp_event, s);
+
+	int r = hz_ethif_proto_register(&s->eth, HZ_ETHIF_TYPE_IPV4, stack_ipv4_input, s);
+	if (r < 0)
+		return r;
+
+	s->link.ctx = &s->arp;
+	s->link.headroom = HZ_ETHIF_VLAN_HDR_LEN;
+	s->link.mtu = netif->mtu ? netif->mtu : 1500;
+	s->link.output = hz_arp_output;
+	struct hz_ipv4_config icfg;
+	hz_ipv4_config_default(&icfg);
+	icfg.reasm_max_size = HZ_STACK_REASM_SIZE;
+	if (icfg.mtu < s->link.mtu)
+		icfg.mtu = s->link.mtu;
+	hz_ipv4_init(&s->ip, &icfg, &s->link, shim, s->reasm_slots, HZ_ARRAY_LEN(s->reasm_slots),
+	             s->reasm_buf, s->ip_tx, sizeof s->ip_tx);
+
+	hz_udp_init(&s->udp, shim, s->udp_socks, HZ_ARRAY_LEN(s->udp_socks), s->udp_tx,
+	            sizeof s->udp_tx);
+	r = hz_udp_attach(&s->udp, hz_ipv4_ip(&s->ip));
+	if (r < 0)
+		return r;
+
+	if (cfg->addr) {
+		/* Validate first (mask, martians): arp would announce anything. */
+		r = hz_ipv4_addr_set(&s->ip, cfg->addr, cfg->netmask, cfg->gateway);
+		if (r < 0)
+			return r;
+		if (cfg->arp_probe)
+			(void)hz_ipv4_addr_set(&s->ip, 0, 0, 0);
+		/* Without probing, arp reports ADDR_READY from inside this call,
+		 * right after the first gratuitous announcement. */
+		r = hz_arp_addr_set(&s->arp, cfg->addr, now);
+		if (r < 0)
+			return r;
+	}
+	return HZ_OK;
+}
+
+int hz_stack_input(struct hz_stack *s, const uint8_t *frame, size_t len, hz_time_t now)
+{
+	s->now = now;
+	s->stats.rx_frames++;
+	s->stats.rx_bytes += len;
+	return hz_ethif_input(&s->eth, frame, len, now);
+}
+
+hz_time_t hz_stack_poll(struct hz_stack *s, hz_time_t now)
+{
+	s->now = now;
+	hz_time_t a = hz_arp_poll(&s->arp, now);
+	hz_time_t b = hz_ipv4_poll(&s->ip, now);
+	return hz_time_min(a, b);
+}
+
+struct hz_udp *hz_stack_udp(struct hz_stack *s)
+{
+	return &s->udp;
+}
+struct hz_ipv4 *hz_stack_ipv4(struct hz_stack *s)
+{
+	return &s->ip;
+}
+struct hz_arp *hz_stack_arp(struct hz_stack *s)
+{
+	return &s->arp;
+}
+struct hz_ethif *hz_stack_ethif(struct hz_stack *s)
+{
+	return &s->eth;
+}
+const struct hz_ip *hz_stack_ip(struct hz_stack *s)
+{
+	return hz_ipv4_ip(&s->ip);
+}
+
+void hz_stack_counters(const struct hz_stack *s,
+                       void (*fn)(void *ctx, const char *lib, const char *reason, uint64_t value),
+                       void *ctx)
+{
+	for (unsigned i = 0; i < HZ_ETHIF_DROP_COUNT; i++)
+		fn(ctx, "ethif", hz_ethif_drop_name(i), s->eth.drops[i]);
+	for (unsigned i = 0; i < HZ_ARP_DROP_COUNT; i++)
+		fn(ctx, "arp", hz_arp_drop_name(i), s->arp.drops[i]);
+	for (unsigned i = 0; i < HZ_IPV4_DROP_COUNT; i++)
+		fn(ctx, "ipv4", hz_ipv4_drop_name(i), s->ip.drops[i]);
+	for (unsigned i = 0; i < HZ_UDP_DROP_COUNT; i++)
+		fn(ctx, "udp", hz_udp_drop_name(i), s->udp.drops[i]);
+	fn(ctx, "stack", "rx_frames", s->stats.rx_frames);
+	fn(ctx, "stack", "rx_bytes", s->stats.rx_bytes);
+	fn(ctx, "stack", "tx_frames", s->stats.tx_frames);
+	fn(ctx, "stack", "tx_bytes", s->stats.tx_bytes);
+	fn(ctx, "stack", "tx_errors", s->stats.tx_errors);
+	/* Traffic the engines count, which tests and operators want next to
+	 * the drops: did pings get answered, did datagrams flow. */
+	fn(ctx, "stack", "ipv4_rx_packets", s->ip.rx_packets);
+	fn(ctx, "stack", "ipv4_tx_packets", s->ip.tx_packets);
+	fn(ctx, "stack", "ipv4_echo_replies", s->ip.echo_replies);
+	fn(ctx, "stack", "ipv4_reasm_completed", s->ip.reasm.completed);
+	fn(ctx, "stack", "udp_rx_datagrams", s->udp.stats.rx_datagrams);
+	fn(ctx, "stack", "udp_tx_datagrams", s->udp.stats.tx_datagrams);
+}
