@@ -103,7 +103,7 @@ static void test_writer(void **state)
 /* Reference checksum: RFC 1071 section 4.1's loop, byte by byte. */
 static uint16_t ref_csum(const uint8_t *p, size_t len)
 {
-	uint32_t sum = 0;
+	uint64_t sum = 0; /* 64 bits: megabytes of 0xff overflow 32 */
 	while (len > 1) {
 		sum += (uint32_t)p[0] << 8 | p[1];
 		p += 2;
@@ -147,6 +147,19 @@ static void test_csum_against_reference(void **state)
 		for (size_t off = 0; off < 16; off++)
 			for (size_t len = 0; len <= 4096; len += (len < 300 ? 1 : 97))
 				assert_int_equal(hz_csum(buf + off, len), ref_csum(buf + off, len));
+	}
+	/* Past 1 MiB the vector lanes are emptied into the 64-bit total:
+	 * all-0xff data is the worst case for lane overflow. */
+	{
+		size_t big = (3u << 20) + 77;
+		uint8_t *m = malloc(big);
+		assert_non_null(m);
+		memset(m, 0xff, big);
+		assert_int_equal(hz_csum(m, big), ref_csum(m, big));
+		for (size_t i = 0; i < big; i++)
+			m[i] = (uint8_t)(i * 2654435761u >> 13);
+		assert_int_equal(hz_csum(m + 1, big - 1), ref_csum(m + 1, big - 1));
+		free(m);
 	}
 	/* Chaining even-length chunks equals one pass. */
 	uint32_t s = hz_csum_add(0, buf, 100);
