@@ -573,7 +573,7 @@ int hz_arp_output(void *arp, struct hz_pbuf *pb, uint32_t nexthop, enum hz_cast 
 			/* Remember the use: at expiry a used entry is polled
 			 * rather than dropped (RFC 1122 2.3.2.1). */
 			e->used = true;
-			/* fall through */
+			HZ_FALLTHROUGH;
 		case HZ_ARP_STATE_STATIC:
 			hz_memcpy(dst, e->mac, HZ_MAC_LEN);
 			return hz_ethif_output(a->eth, pb, dst, HZ_ETHIF_TYPE_IPV4);

@@ -70,12 +70,15 @@ size_t hz_vfmt(char *buf, size_t cap, const char *fmt, va_list ap)
 		}
 		while (*f >= '0' && *f <= '9')
 			width = width * 10u + (unsigned)(*f++ - '0');
-		int lng = 0; /* 0 int, 1 long, 2 long long, 3 size_t */
+		/* 0 int, 1 long, 2 long long, 3 size_t, -1 short, -2 char */
+		int lng = 0;
 		while (*f == 'l' || *f == 'z' || *f == 'h') {
 			if (*f == 'l')
 				lng = lng == 1 ? 2 : 1;
 			else if (*f == 'z')
 				lng = 3;
+			else
+				lng = lng == -1 ? -2 : -1;
 			f++;
 		}
 		switch (*f) {
@@ -85,6 +88,12 @@ size_t hz_vfmt(char *buf, size_t cap, const char *fmt, va_list ap)
 			            : lng == 1 ? va_arg(ap, long)
 			            : lng == 3 ? (long long)va_arg(ap, size_t)
 			                       : va_arg(ap, int);
+			/* %hd and %hhd print the argument converted to short or
+			 * signed char (C11 7.21.6.1p7), as printf does. */
+			if (lng == -1)
+				v = (short)v;
+			else if (lng == -2)
+				v = (signed char)v;
 			bool neg = v < 0;
 			unsigned long long u = neg ? 0ull - (unsigned long long)v : (unsigned long long)v;
 			emit_num(&o, u, 10, false, neg, width, zero);
@@ -97,6 +106,10 @@ size_t hz_vfmt(char *buf, size_t cap, const char *fmt, va_list ap)
 			                     : lng == 1 ? va_arg(ap, unsigned long)
 			                     : lng == 3 ? va_arg(ap, size_t)
 			                                : va_arg(ap, unsigned);
+			if (lng == -1)
+				v = (unsigned short)v;
+			else if (lng == -2)
+				v = (unsigned char)v;
 			emit_num(&o, v, *f == 'u' ? 10u : 16u, *f == 'X', false, width, zero);
 			break;
 		}
@@ -107,6 +120,8 @@ size_t hz_vfmt(char *buf, size_t cap, const char *fmt, va_list ap)
 			         false);
 			break;
 		case 'c':
+			for (; width > 1; width--)
+				emit(&o, ' ');
 			emit(&o, (char)va_arg(ap, int));
 			break;
 		case 's': {

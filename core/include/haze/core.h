@@ -44,10 +44,20 @@ extern "C" {
 #define HZ_LIKELY(x) __builtin_expect(!!(x), 1)
 #define HZ_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define HZ_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#if defined(__has_attribute)
+#if __has_attribute(fallthrough)
+#define HZ_FALLTHROUGH __attribute__((fallthrough))
+#endif
+#endif
 #else
 #define HZ_LIKELY(x) (x)
 #define HZ_UNLIKELY(x) (x)
 #define HZ_PRINTF(f, a)
+#endif
+/* Marks an intended switch fall-through for both gcc and clang (clang
+ * does not read comments). */
+#ifndef HZ_FALLTHROUGH
+#define HZ_FALLTHROUGH ((void)0)
 #endif
 
 /* ------------------------------------------------------------------ */
