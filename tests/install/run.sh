@@ -23,7 +23,7 @@ cc=${CC:-cc}
 # (pkgconf prefixes --variable output with the sysroot, pkg-config does not).
 libdir=$(dirname "$pcdir")
 LD_LIBRARY_PATH="$libdir" "$tmp/prog"
-LD_LIBRARY_PATH="$libdir" ldd "$tmp/prog" | grep -q "$libdir/libhaze-udp.so" ||
+LD_LIBRARY_PATH="$libdir" ldd "$tmp/prog" | grep -q "$libdir/libhaze-udp.so" || { LD_LIBRARY_PATH="$libdir" ldd "$tmp/prog"; echo "libdir=$libdir"; } ||
 	{ echo "FAIL: not linked against the installed shared haze-udp"; exit 1; }
 # Static: pkg-config --static gives the whole chain.
 # shellcheck disable=SC2046
