@@ -152,26 +152,6 @@ static void on_datagram(void *ctx, struct hz_udp_sock *s, const struct hz_udp_dg
 /* Arguments                                                           */
 /* ------------------------------------------------------------------ */
 
-static bool parse_v4(const char *text, uint32_t *out)
-{
-	struct hz_ipaddr a;
-	if (hz_ipaddr_parse(&a, text) != HZ_OK || a.family != HZ_AF_INET)
-		return false;
-	*out = hz_ipaddr_to_v4(&a);
-	return true;
-}
-
-static bool parse_v4_prefix(const char *text, uint32_t *addr, uint32_t *mask)
-{
-	struct hz_ipaddr a;
-	unsigned plen;
-	if (hz_ipaddr_parse_prefix(&a, &plen, text) != HZ_OK || a.family != HZ_AF_INET || plen > 32)
-		return false;
-	*addr = hz_ipaddr_to_v4(&a);
-	*mask = plen ? 0xffffffffu << (32 - plen) : 0;
-	return true;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -202,14 +182,14 @@ int main(int argc, char **argv)
 			ifname = optarg;
 			break;
 		case 'i':
-			if (!parse_v4_prefix(optarg, &cfg.addr, &cfg.netmask)) {
+			if (hz_stack_config_set_ip(&cfg, optarg) != HZ_OK) {
 				fprintf(stderr, "haze-echo: bad --ip %s (want ADDR/PLEN)\n", optarg);
 				return 2;
 			}
 			have_ip = true;
 			break;
 		case 'g':
-			if (!parse_v4(optarg, &cfg.gateway)) {
+			if (hz_stack_config_set_gw(&cfg, optarg) != HZ_OK) {
 				fprintf(stderr, "haze-echo: bad --gw %s\n", optarg);
 				return 2;
 			}

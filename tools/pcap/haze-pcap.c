@@ -375,15 +375,6 @@ static void print_counter(void *ctx, const char *lib, const char *reason, uint64
 		fprintf(stderr, "%s.%s = %" PRIu64 "\n", lib, reason, value);
 }
 
-static bool parse_v4(const char *text, uint32_t *out)
-{
-	struct hz_ipaddr a;
-	if (hz_ipaddr_parse(&a, text) != HZ_OK || a.family != HZ_AF_INET)
-		return false;
-	*out = hz_ipaddr_to_v4(&a);
-	return true;
-}
-
 static int cmd_replay(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -418,21 +409,15 @@ static int cmd_replay(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'i': {
-			struct hz_ipaddr a;
-			unsigned plen;
-			if (hz_ipaddr_parse_prefix(&a, &plen, optarg) != HZ_OK ||
-			    a.family != HZ_AF_INET || plen > 32) {
+		case 'i':
+			if (hz_stack_config_set_ip(&cfg, optarg) != HZ_OK) {
 				fprintf(stderr, "haze-pcap: bad --ip %s (want ADDR/PLEN)\n", optarg);
 				return 2;
 			}
-			cfg.addr = hz_ipaddr_to_v4(&a);
-			cfg.netmask = plen ? ~(uint32_t)0 << (32 - plen) : 0;
 			have_ip = true;
 			break;
-		}
 		case 'g':
-			if (!parse_v4(optarg, &cfg.gateway)) {
+			if (hz_stack_config_set_gw(&cfg, optarg) != HZ_OK) {
 				fprintf(stderr, "haze-pcap: bad --gw %s\n", optarg);
 				return 2;
 			}

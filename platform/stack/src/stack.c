@@ -67,6 +67,26 @@ static void stack_arp_event(void *ctx, enum hz_arp_event ev, uint32_t ip,
 	}
 }
 
+int hz_stack_config_set_ip(struct hz_stack_config *cfg, const char *prefix)
+{
+	struct hz_ipaddr a;
+	unsigned plen;
+	if (hz_ipaddr_parse_prefix(&a, &plen, prefix) != HZ_OK || a.family != HZ_AF_INET)
+		return HZ_ERR_MALFORMED;
+	cfg->addr = hz_ipaddr_to_v4(&a);
+	cfg->netmask = plen ? 0xffffffffu << (32 - plen) : 0;
+	return HZ_OK;
+}
+
+int hz_stack_config_set_gw(struct hz_stack_config *cfg, const char *addr)
+{
+	struct hz_ipaddr a;
+	if (hz_ipaddr_parse(&a, addr) != HZ_OK || a.family != HZ_AF_INET)
+		return HZ_ERR_MALFORMED;
+	cfg->gateway = hz_ipaddr_to_v4(&a);
+	return HZ_OK;
+}
+
 int hz_stack_init(struct hz_stack *s, const struct hz_stack_config *cfg,
                   const struct hz_netif *netif, const struct hz_shim *shim, hz_time_t now)
 {

@@ -150,6 +150,12 @@ struct hz_stack {
 	uint8_t udp_tx[HZ_STACK_UDP_TX];
 };
 
+/* Set addr and netmask from "ADDR/PLEN" text (the --ip flag every example
+ * application takes). HZ_OK, or HZ_ERR_MALFORMED and cfg unchanged. */
+int hz_stack_config_set_ip(struct hz_stack_config *cfg, const char *prefix);
+/* Set the gateway from dotted-quad text (the --gw flag). */
+int hz_stack_config_set_gw(struct hz_stack_config *cfg, const char *addr);
+
 /* Wire the engines over `netif` and set the address from cfg (which sends
  * a gratuitous ARP, or starts RFC 5227 probing when cfg->arp_probe).
  * `netif` and `shim` must outlive the stack; cfg is copied.
