@@ -397,6 +397,30 @@ static void test_bad_config(void **state)
 	assert_int_equal(hz_stack_init(&stack, &cfg, NULL, &shim, 0), HZ_ERR_INVALID);
 }
 
+/* The text forms every example application's --ip and --gw take. */
+static void test_config_text(void **state)
+{
+	(void)state;
+	struct hz_stack_config cfg = { 0 };
+	assert_int_equal(hz_stack_config_set_ip(&cfg, "10.1.2.3/20"), HZ_OK);
+	assert_int_equal(cfg.addr, 0x0a010203u);
+	assert_int_equal(cfg.netmask, 0xfffff000u);
+	assert_int_equal(hz_stack_config_set_ip(&cfg, "192.168.7.9/32"), HZ_OK);
+	assert_int_equal(cfg.netmask, 0xffffffffu);
+	assert_int_equal(hz_stack_config_set_ip(&cfg, "0.0.0.0/0"), HZ_OK);
+	assert_int_equal(cfg.netmask, 0);
+	cfg.addr = 7;
+	const char *bad[] = { "10.0.0.2", "10.0.0.2/33", "fd00::1/64", "10.0.0/24", "" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(hz_stack_config_set_ip(&cfg, bad[i]), HZ_ERR_MALFORMED);
+	assert_int_equal(cfg.addr, 7); /* unchanged on error */
+	assert_int_equal(hz_stack_config_set_gw(&cfg, "10.0.0.1"), HZ_OK);
+	assert_int_equal(cfg.gateway, 0x0a000001u);
+	assert_int_equal(hz_stack_config_set_gw(&cfg, "10.0.0.1/24"), HZ_ERR_MALFORMED);
+	assert_int_equal(hz_stack_config_set_gw(&cfg, "::1"), HZ_ERR_MALFORMED);
+	assert_int_equal(cfg.gateway, 0x0a000001u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +433,7 @@ int main(void)
 		cmocka_unit_test_setup(test_counters, setup),
 		cmocka_unit_test_setup(test_arp_probe, setup),
 		cmocka_unit_test_setup(test_bad_config, setup),
+		cmocka_unit_test(test_config_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
