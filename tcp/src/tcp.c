@@ -367,6 +367,22 @@ static void rtx_arm(struct hz_tcp_conn *c)
 	c->rtx_at = c->tcp->now + c->rto;
 }
 
+/* The options a non-SYN, non-RST segment carries: timestamps when agreed,
+ * and while we hold out-of-order data, SACK blocks on anything with ACK
+ * (RFC 2018 4: the most recent block first; 3 fit beside timestamps). */
+static void seg_opts(const struct hz_tcp_conn *c, uint8_t flags, struct hz_tcp_opts *o)
+{
+	if (c->flags & HZ_TCP_CF_TS)
+		o->present |= HZ_TCP_OPTF_TS;
+	if ((c->flags & HZ_TCP_CF_SACK) && c->tcp->cfg.sack && c->nooo && (flags & HZ_TCP_ACK)) {
+		unsigned max = (o->present & HZ_TCP_OPTF_TS) ? 3 : 4;
+		o->present |= HZ_TCP_OPTF_SACK;
+		o->nsack = (uint8_t)HZ_MIN((unsigned)c->nooo, max);
+		for (unsigned k = 0; k < o->nsack; k++)
+			o->sack[k] = c->ooo[k];
+	}
+}
+
 /* Build and send one segment: header + options + n bytes of the send ring
  * from offset off. */
 static int xmit(struct hz_tcp_conn *c, uint32_t seq, uint8_t flags, size_t off, size_t n)
@@ -390,16 +406,14 @@ static int xmit(struct hz_tcp_conn *c, uint32_t seq, uint8_t flags, size_t off, 
 		if (t->cfg.sack && (!synack || (c->flags & HZ_TCP_CF_SACK)))
 			o.present |= HZ_TCP_OPTF_SACK_PERM;
 	} else if (!(flags & HZ_TCP_RST)) {
-		if (c->flags & HZ_TCP_CF_TS)
-			o.present |= HZ_TCP_OPTF_TS;
-		if ((c->flags & HZ_TCP_CF_SACK) && t->cfg.sack && c->nooo && (flags & HZ_TCP_ACK)) {
-			/* RFC 2018 4: the most recent block first; 3 fit with
-			 * timestamps. */
-			unsigned max = (o.present & HZ_TCP_OPTF_TS) ? 3 : 4;
-			o.present |= HZ_TCP_OPTF_SACK;
-			o.nsack = (uint8_t)HZ_MIN((unsigned)c->nooo, max);
-			for (unsigned k = 0; k < o.nsack; k++)
-				o.sack[k] = c->ooo[k];
+		seg_opts(c, flags, &o);
+		/* RFC 6691: options and data together stay within the MSS.
+		 * seg_payload_max() sized n for these options; should the
+		 * out-of-order set have grown since, shed SACK blocks rather
+		 * than send a segment the path cannot carry. */
+		while ((o.present & HZ_TCP_OPTF_SACK) && n + hz_tcp_opts_len(&o) > c->mss) {
+			if (--o.nsack == 0)
+				o.present &= ~HZ_TCP_OPTF_SACK;
 		}
 	}
 	if (o.present & HZ_TCP_OPTF_TS) {
@@ -529,14 +543,17 @@ static void send_rst(struct hz_tcp *t, const struct hz_ip_rx *rx, const struct h
 	t->tx_busy = false;
 }
 
-/* Payload bytes per segment: the MSS minus the options every segment
- * carries (RFC 9293 3.7.1: the MSS counts options as header). */
+/* Payload bytes per data segment: the MSS minus the options that segment
+ * will carry (RFC 6691; RFC 9293 3.7.1 counts options as header). With
+ * SACK blocks in play that is less than with timestamps alone: sizing for
+ * timestamps only made full segments 28 bytes too big for the path. */
 static size_t seg_payload_max(const struct hz_tcp_conn *c)
 {
-	size_t m = c->mss;
-	if (c->flags & HZ_TCP_CF_TS)
-		m -= 12;
-	return m;
+	struct hz_tcp_opts o;
+	hz_memset(&o, 0, sizeof o);
+	seg_opts(c, HZ_TCP_ACK, &o);
+	size_t olen = hz_tcp_opts_len(&o);
+	return c->mss > olen ? c->mss - olen : 1;
 }
 
 static bool fin_queued(const struct hz_tcp_conn *c)

@@ -1533,6 +1533,63 @@ static void test_out_of_order_and_sack(void **state)
 	assert_int_equal(st.bytes_in, 460);
 }
 
+/* RFC 6691: a full data segment that also carries SACK blocks still fits
+ * the path. Found over a reordering link: segments sized for timestamps
+ * alone came out 1512 bytes on a 1500-byte MTU and were refused. */
+static void test_sack_blocks_fit_mss(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	struct hz_tcp_config cfg;
+	plain_cfg(&cfg);
+	cfg.sack = true;
+	cfg.timestamps = true;
+	world_init_cfg(w, SELF, &cfg);
+	struct hz_tcp_endpoint le = { .port = SPORT };
+	struct hz_tcp_listener *l;
+	assert_int_equal(hz_tcp_listener_open(&w->tcp, &le, 2, &l), HZ_OK);
+	/* SYN: MSS 1460, SACK-permitted, timestamps (NOP-padded). */
+	uint8_t syn[20] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 1, 8, 10 };
+	put32(syn + 12, 1000); /* TSval */
+	put32(syn + 16, 0);    /* TSecr */
+	assert_int_equal(inject_full(w, PPORT, SPORT, HZ_TCP_SYN, 0, 0, 65535, syn, 20, NULL, 0), HZ_OK);
+	struct pkt sa = next_out(w);
+	const uint8_t *ts = opt_find(&sa, 8);
+	assert_non_null(ts);
+	uint32_t our_ts = get32(ts + 2), iss = sa.seq;
+	uint8_t tso[12] = { 1, 1, 8, 10 };
+	put32(tso + 4, 1001);
+	put32(tso + 8, our_ts);
+	assert_int_equal(inject_full(w, PPORT, SPORT, HZ_TCP_ACK, 1, iss + 1, 65535, tso, 12, NULL, 0),
+	                 HZ_OK);
+	struct hz_tcp_conn *c;
+	assert_int_equal(hz_tcp_listener_accept(l, &c), HZ_OK);
+	hz_tcp_conn_set_nodelay(c, true);
+	/* Out-of-order data from the peer: we now hold a SACK block. */
+	uint8_t d[100];
+	memset(d, 'x', sizeof d);
+	put32(tso + 4, 1002);
+	assert_int_equal(inject_full(w, PPORT, SPORT, HZ_TCP_ACK, 1001, iss + 1, 65535, tso, 12, d, 100),
+	                 HZ_OK);
+	struct pkt dup = next_out(w);
+	assert_non_null(opt_find(&dup, 5));
+	/* Now send: every segment fits mtu (1480 of TCP) and keeps its SACK. */
+	static uint8_t out[3000];
+	for (size_t i = 0; i < sizeof out; i++)
+		out[i] = (uint8_t)i;
+	assert_int_equal(hz_tcp_conn_send(c, out, sizeof out), (int)sizeof out);
+	size_t total = 0;
+	while (w->seen < w->ip.nout) {
+		const struct cap *cp = &w->ip.out[w->seen];
+		struct pkt p = next_out(w);
+		assert_true(cp->len <= w->ip.mtu);
+		assert_non_null(opt_find(&p, 5));
+		assert_memory_equal(p.data, out + total, p.dlen);
+		total += p.dlen;
+	}
+	assert_int_equal(total, sizeof out);
+}
+
 static void test_zero_window_persist(void **state)
 {
 	(void)state;
@@ -2037,6 +2094,7 @@ int main(void)
 		cmocka_unit_test(test_syn_retransmit_and_timeout),
 		cmocka_unit_test(test_passive_synack_retransmit),
 		cmocka_unit_test(test_out_of_order_and_sack),
+		cmocka_unit_test(test_sack_blocks_fit_mss),
 		cmocka_unit_test(test_zero_window_persist),
 		cmocka_unit_test(test_receive_window_full_and_update),
 		cmocka_unit_test(test_fast_retransmit_newreno),
