@@ -1123,6 +1123,10 @@ static void fin_arrives(struct hz_tcp_conn *c)
 	c->rcv_nxt++;
 	c->flags |= HZ_TCP_CF_FIN_RCVD | HZ_TCP_CF_ACK_NOW;
 	c->flags &= (uint16_t)~HZ_TCP_CF_FIN_OOO;
+	/* Nothing follows the FIN: out-of-order data a peer placed beyond its
+	 * own FIN is discarded, or every later ACK would SACK bytes after
+	 * the end of the stream (RFC 2018 4; found by the tcp fuzzer). */
+	c->nooo = 0;
 	ev(c, HZ_TCP_EV_READABLE | HZ_TCP_EV_PEER_FIN);
 	switch (c->state) {
 	case HZ_TCP_SYN_RECEIVED:
