@@ -1,7 +1,19 @@
 /*
  * haze-echo: a haze stack on a tap device that answers ping (ipv4 does
- * that) and echoes every UDP datagram sent to port 7 (RFC 862) back to its
- * sender.
+ * that), echoes every UDP datagram sent to port 7 (RFC 862) back to its
+ * sender, and serves three TCP services:
+ *   - echo (RFC 862) on port 7 (or --port): every byte comes back; after
+ *     the peer's FIN the rest is echoed, then haze closes;
+ *   - discard (RFC 863) on port 9: bytes are counted and thrown away; the
+ *     total is logged when the connection ends;
+ *   - chargen (RFC 864) on port 19: the 72-character rotating lines of
+ *     printable ASCII, CR LF after each, sent while the send ring has room,
+ *     until the peer resets the connection or it fails; received bytes
+ *     are discarded.
+ * Connections are accepted until the stack's connection table is full
+ * (HZ_STACK_TCP_CONNS); each is driven by readiness events: echo moves
+ * only what the send ring can take, so a slow reader slows the writer
+ * through the receive window.
  *
  *   haze-echo --tap IFNAME --ip ADDR/PLEN [--gw ADDR] [--mac MAC]
  *             [--arp-probe] [--port N] [--stats-file PATH] [-v]
@@ -27,19 +39,52 @@
 static struct hz_stack stack;
 static struct hz_tap tap;
 
+enum svc { SVC_ECHO = 1, SVC_DISCARD, SVC_CHARGEN };
+static const char *const svc_names[] = { "?", "echo", "discard", "chargen" };
+
+/* The application's state for one TCP connection, indexed like the
+ * stack's connection table. */
+struct tconn {
+	struct hz_tcp_conn *c; /* NULL: unused */
+	uint8_t svc;          /* enum svc */
+	uint64_t bytes_in;    /* read from the connection */
+	uint64_t bytes_out;   /* queued for sending */
+	uint32_t gen_pos;     /* chargen: offset in the pattern */
+	hz_time_t start;
+};
+
+/* RFC 864: 95 lines of 72 characters, line i starting with printable
+ * character i (0x20 + i), each followed by CR LF; then the pattern
+ * repeats. Stored twice so any offset has a whole period after it. */
+#define GEN_LINE 72
+#define GEN_PERIOD (95 * (GEN_LINE + 2))
+static uint8_t gen_pattern[2 * GEN_PERIOD];
+
+static struct tconn tconns[HZ_STACK_TCP_CONNS];
+
 struct app {
 	const char *stats_file;
 	uint64_t stats_seq;
 	struct hz_udp_sock *sock;
 	struct hz_shim shim;
 	uint64_t echo_errors;
+	/* TCP */
+	uint64_t tcp_accepted;
+	uint64_t tcp_closed;      /* ended cleanly (FIN both ways) */
+	uint64_t tcp_failed;      /* ended by a reset, timeout or error */
+	uint64_t tcp_echo_bytes;  /* bytes echoed (queued back) */
+	uint64_t tcp_discard_bytes;
+	uint64_t tcp_chargen_bytes; /* bytes queued by chargen */
+	uint64_t tcp_discard_conns; /* discard connections ended */
+	uint64_t tcp_active;      /* connections the application holds */
 };
 
 static void usage(FILE *f)
 {
 	fputs("usage: haze-echo --tap IFNAME --ip ADDR/PLEN [--gw ADDR] [--mac MAC]\n"
 	      "                 [--arp-probe] [--port N] [--stats-file PATH] [-v]\n"
-	      "Answers ping and echoes UDP datagrams sent to port N (default 7).\n"
+	      "Answers ping, echoes UDP datagrams sent to port N (default 7), and serves\n"
+	      "TCP echo on port N, discard on 9 and chargen on 19.\n"
 	      "Counters: printed to stderr on exit and on SIGUSR1; --stats-file PATH is\n"
 	      "rewritten every second and on SIGUSR1.\n",
 	      f);
@@ -73,6 +118,14 @@ static void dump_counters(struct app *app, FILE *f, bool all)
 	hz_stack_counters(&stack, dump_one, &d);
 	hz_tap_counters(&tap, dump_one, &d);
 	dump_one(&d, "echo", "send_errors", app->echo_errors);
+	dump_one(&d, "echo", "tcp_accepted", app->tcp_accepted);
+	dump_one(&d, "echo", "tcp_active", app->tcp_active);
+	dump_one(&d, "echo", "tcp_closed", app->tcp_closed);
+	dump_one(&d, "echo", "tcp_failed", app->tcp_failed);
+	dump_one(&d, "echo", "tcp_echo_bytes", app->tcp_echo_bytes);
+	dump_one(&d, "echo", "tcp_discard_bytes", app->tcp_discard_bytes);
+	dump_one(&d, "echo", "tcp_discard_conns", app->tcp_discard_conns);
+	dump_one(&d, "echo", "tcp_chargen_bytes", app->tcp_chargen_bytes);
 }
 
 static void write_stats_file(struct app *app)
@@ -146,6 +199,205 @@ static void on_datagram(void *ctx, struct hz_udp_sock *s, const struct hz_udp_dg
 		if (app->echo_errors <= 10)
 			hz_log(&app->shim, HZ_LOG_WARN, "echo of %zu bytes: %s", d->len, hz_err_name(r));
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* TCP services                                                        */
+/* ------------------------------------------------------------------ */
+
+static struct app *tcp_app; /* for the connection callbacks */
+
+static void gen_pattern_init(void)
+{
+	size_t k = 0;
+	for (unsigned line = 0; line < 95; line++) {
+		for (unsigned j = 0; j < GEN_LINE; j++)
+			gen_pattern[k++] = (uint8_t)(0x20 + (line + j) % 95);
+		gen_pattern[k++] = '\r';
+		gen_pattern[k++] = '\n';
+	}
+	memcpy(gen_pattern + GEN_PERIOD, gen_pattern, GEN_PERIOD);
+}
+
+static struct tconn *tconn_of(struct hz_tcp_conn *c)
+{
+	size_t i = (size_t)(c - stack.tcp_conns);
+	return i < HZ_ARRAY_LEN(tconns) ? &tconns[i] : NULL;
+}
+
+static const char *peer_str(const struct hz_tcp_conn *c, char buf[32])
+{
+	char ip[16];
+	snprintf(buf, 32, "%s:%u", ip4_str(hz_ipaddr_to_v4(&c->remote.addr), ip),
+	         (unsigned)c->remote.port);
+	return buf;
+}
+
+/* The connection is over for the application: log, count, release. */
+static void tconn_end(struct app *app, struct tconn *tc, const char *how)
+{
+	struct hz_tcp_conn *c = tc->c;
+	char peer[32];
+	int err = hz_tcp_conn_error(c);
+	double secs = (double)(hz_tap_now() - tc->start) / 1e6;
+	if (err)
+		app->tcp_failed++;
+	else
+		app->tcp_closed++;
+	if (tc->svc == SVC_DISCARD) {
+		app->tcp_discard_conns++;
+		fprintf(stderr, "haze-echo: tcp discard %s %s: %" PRIu64 " bytes discarded in %.3f s\n",
+		        peer_str(c, peer), how, tc->bytes_in, secs);
+	} else {
+		fprintf(stderr, "haze-echo: tcp %s %s %s%s%s: %" PRIu64 " bytes in, %" PRIu64
+		        " bytes out in %.3f s\n", svc_names[tc->svc], peer_str(c, peer), how,
+		        err ? ": " : "", err ? hz_err_name(err) : "", tc->bytes_in, tc->bytes_out, secs);
+	}
+	/* Close hands the connection back to the engine: it finishes the
+	 * FIN exchange (and TIME-WAIT) itself, or frees a dead one. */
+	hz_tcp_conn_close(c);
+	tc->c = NULL;
+	app->tcp_active--;
+}
+
+/* Do what the connection's readiness allows. */
+static void tconn_service(struct app *app, struct tconn *tc)
+{
+	struct hz_tcp_conn *c = tc->c;
+	unsigned e = hz_tcp_conn_events(c);
+	const uint8_t *p;
+	size_t n;
+
+	if (e & HZ_TCP_EV_ERROR) {
+		tconn_end(app, tc, "failed");
+		return;
+	}
+	switch (tc->svc) {
+	case SVC_ECHO:
+		/* Back-pressure: move only what the send ring takes; what is
+		 * left stays in the receive ring and closes the window. */
+		while ((n = hz_tcp_conn_peek(c, &p)) > 0) {
+			int w = hz_tcp_conn_send(c, p, n);
+			if (w < 0) {
+				tconn_end(app, tc, "send failed");
+				return;
+			}
+			if (w == 0)
+				break;
+			hz_tcp_conn_consume(c, (size_t)w);
+			tc->bytes_in += (size_t)w;
+			tc->bytes_out += (size_t)w;
+			app->tcp_echo_bytes += (size_t)w;
+		}
+		/* Half-close: once everything the peer sent is echoed, close
+		 * our side too (the FIN goes after the queued echo). */
+		if ((e & HZ_TCP_EV_PEER_FIN) && hz_tcp_ring_len(&c->rcv) == 0) {
+			tconn_end(app, tc, "closed");
+			return;
+		}
+		break;
+	case SVC_DISCARD:
+	case SVC_CHARGEN:
+		while ((n = hz_tcp_conn_peek(c, &p)) > 0) {
+			hz_tcp_conn_consume(c, n);
+			tc->bytes_in += n;
+			if (tc->svc == SVC_DISCARD)
+				app->tcp_discard_bytes += n;
+		}
+		if (tc->svc == SVC_DISCARD) {
+			if (e & HZ_TCP_EV_PEER_FIN) {
+				tconn_end(app, tc, "closed");
+				return;
+			}
+			break;
+		}
+		/* chargen: fill the send ring while there is room. A peer that
+		 * only half-closed may still read: keep generating until it
+		 * resets (what a peer that closed does when data arrives). */
+		while (e & HZ_TCP_EV_WRITABLE) {
+			size_t want = hz_tcp_ring_free(&c->snd);
+			if (want == 0)
+				break;
+			if (want > GEN_PERIOD)
+				want = GEN_PERIOD;
+			int w = hz_tcp_conn_send(c, gen_pattern + tc->gen_pos, want);
+			if (w < 0) {
+				tconn_end(app, tc, "send failed");
+				return;
+			}
+			if (w == 0)
+				break;
+			tc->gen_pos = (uint32_t)((tc->gen_pos + (size_t)w) % GEN_PERIOD);
+			tc->bytes_out += (size_t)w;
+			app->tcp_chargen_bytes += (size_t)w;
+			e = hz_tcp_conn_events(c);
+		}
+		break;
+	default:
+		break;
+	}
+	if (e & HZ_TCP_EV_CLOSED)
+		tconn_end(app, tc, "closed by peer");
+}
+
+static void on_conn_event(void *ctx, struct hz_tcp_conn *c, unsigned events)
+{
+	(void)events; /* level readiness is read again in tconn_service */
+	struct tconn *tc = ctx;
+	if (tc->c == c)
+		tconn_service(tcp_app, tc);
+}
+
+static void on_listener_event(void *ctx, struct hz_tcp_listener *l, unsigned events)
+{
+	struct app *app = tcp_app;
+	uint8_t svc = (uint8_t)(uintptr_t)ctx;
+	if (!(events & HZ_TCP_EV_ACCEPT))
+		return;
+	struct hz_tcp_conn *c;
+	while (hz_tcp_listener_accept(l, &c) == HZ_OK) {
+		struct tconn *tc = tconn_of(c);
+		if (!tc || tc->c) { /* cannot happen: one entry per slot */
+			hz_tcp_conn_abort(c);
+			continue;
+		}
+		memset(tc, 0, sizeof *tc);
+		tc->c = c;
+		tc->svc = svc;
+		tc->start = hz_tap_now();
+		app->tcp_accepted++;
+		app->tcp_active++;
+		if (svc == SVC_ECHO)
+			hz_tcp_conn_set_nodelay(c, true); /* echo small writes at once */
+		hz_tcp_conn_set_event(c, on_conn_event, tc);
+		if (app->shim.log_level >= HZ_LOG_INFO) {
+			char peer[32];
+			hz_log(&app->shim, HZ_LOG_INFO, "tcp %s: accepted %s", svc_names[svc],
+			       peer_str(c, peer));
+		}
+		/* Data (or a FIN) may have come with the handshake, and chargen
+		 * starts sending at once. */
+		tconn_service(app, tc);
+	}
+}
+
+static int tcp_listen(struct app *app, uint16_t port, uint8_t svc)
+{
+	struct hz_tcp_endpoint ep;
+	memset(&ep, 0, sizeof ep);
+	ep.addr.family = HZ_AF_INET;
+	ep.port = port;
+	struct hz_tcp_listener *l;
+	/* The backlog counts half-open and unaccepted connections; we accept
+	 * at once, so the table is the only real limit. */
+	int r = hz_tcp_listener_open(hz_stack_tcp(&stack), &ep, HZ_STACK_TCP_CONNS, &l);
+	if (r != HZ_OK) {
+		fprintf(stderr, "haze-echo: tcp listen port %u: %s\n", (unsigned)port, hz_err_name(r));
+		return r;
+	}
+	hz_tcp_listener_set_event(l, on_listener_event, (void *)(uintptr_t)svc);
+	(void)app;
+	return HZ_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -272,6 +524,17 @@ int main(int argc, char **argv)
 	}
 	hz_udp_sock_set_recv(app.sock, on_datagram, &app);
 	fprintf(stderr, "haze-echo: echoing UDP port %lu\n", port);
+
+	gen_pattern_init();
+	tcp_app = &app;
+	if (tcp_listen(&app, (uint16_t)port, SVC_ECHO) != HZ_OK ||
+	    (port != 9 && tcp_listen(&app, 9, SVC_DISCARD) != HZ_OK) ||
+	    (port != 19 && tcp_listen(&app, 19, SVC_CHARGEN) != HZ_OK)) {
+		hz_tap_close(&tap);
+		return 1;
+	}
+	fprintf(stderr, "haze-echo: TCP echo on port %lu, discard on 9, chargen on 19 (%u connections)\n",
+	        port, (unsigned)HZ_STACK_TCP_CONNS);
 	write_stats_file(&app);
 
 	struct hz_tap_hooks hooks = {

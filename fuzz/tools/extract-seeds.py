@@ -11,6 +11,9 @@ Ethernet header) frames, and writes seeds in each harness's input format
   ipv4        flags + IPv4 packet (as captured, and "repaired to us")
   icmp        flags + source selector + ICMP message
   udp         (op 0, flags, src, dst selector, len, datagram) records
+  tcp         config + operations: hand-written exchanges (handshakes both
+              ways, data, close, RST, options, timers, ICMP) and captured
+              TCP segments offered raw to the harness's listener
   ipv4-reasm  config + raw-mode fragment records, one file per datagram
   stack       config + (len, step, frame) records, addresses rewritten to
               the harness host (02:00:00:00:00:02, 10.0.0.2/24 via 10.0.0.1)
@@ -21,7 +24,7 @@ Hand-built sequences complement the captures where a capture cannot reach
 harness keeps at most --max seeds (distinct by content), so the committed
 corpus stays small.
 
-usage: extract-seeds.py [--pcap-dir DIR] [--out fuzz/corpus] [--max N]
+usage: extract-seeds.py [--pcap-dir DIR] [--out fuzz/corpus] [--max N] [--only H ...]
 """
 import argparse
 import hashlib
@@ -202,10 +205,12 @@ def rewrite_to_us(frame):
 
 
 class Corpus:
-    def __init__(self, root, maxn):
-        self.root, self.maxn, self.seen = root, maxn, {}
+    def __init__(self, root, maxn, only=None):
+        self.root, self.maxn, self.seen, self.only = root, maxn, {}, only
 
     def add(self, harness, data, name):
+        if self.only and harness not in self.only:
+            return
         seen = self.seen.setdefault(harness, set())
         h = hashlib.sha1(data).hexdigest()
         if h in seen or len(seen) >= self.maxn or not data:
@@ -408,15 +413,238 @@ def synthetic(c):
         c.add("core", bytes([3, 0]) + text, "text")
 
 
+# --------------------------------------------------------------------------
+# tcp: the input format of fuzz/harness/tcp.c
+
+M32 = 0xFFFFFFFF
+T_FIN, T_SYN, T_RST, T_PSH, T_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+SEQ_RCV_NXT, SEQ_IRS, SEQ_RCV_ADV, SEQ_ABS = 0, 1, 2, 3
+ACK_SND_MAX, ACK_SND_UNA, ACK_ISS, ACK_ABS = 0, 1, 2, 3
+A_CONNECT, A_LISTEN, A_LCLOSE, A_ACCEPT, A_SEND, A_RECV, A_PEEK = 0, 1, 2, 3, 4, 5, 6
+A_SHUTDOWN, A_CLOSE, A_ABORT, A_NODELAY, A_KEEPALIVE, A_BUFFERS = 7, 8, 9, 10, 11, 12
+A_OUTRC, A_DRAIN, A_MTU = 13, 14, 15
+
+
+def t_cfg(c0=0x0F, c1=0, c2=0):
+    """c0: ts, sack, ws, cubic, delack0, nodelay, short timers, re-entrant."""
+    return bytes([c0, c1, c2])
+
+
+def t_opts(mss=None, ws=None, sackp=False, ts=None, sack=None, raw=None, eol_first=False, eol_pad=False):
+    m, b = 0, b""
+    if mss is not None:
+        m |= 1
+        b += struct.pack("!H", mss)
+    if ws is not None:
+        m |= 2
+        b += bytes([ws])
+    if sackp:
+        m |= 4
+    if ts is not None:
+        m |= 8
+        b += struct.pack("!II", ts[0] & M32, ts[1] & M32)
+    if sack is not None:
+        m |= 0x10
+        b += bytes([len(sack) - 1]) + b"".join(struct.pack("!HH", l, n) for l, n in sack)
+    if raw is not None:
+        m |= 0x20
+        b += bytes([len(raw)]) + raw
+    if eol_first:
+        m |= 0x40
+    if eol_pad:
+        m |= 0x80
+    return bytes([m]) + b
+
+
+def t_seg(tsel, flags, seq=0, ack=0, wnd=0xFFFF, dlen=0, sb=SEQ_RCV_NXT, ab=ACK_SND_MAX, opts=None,
+          payload=None, bad=False, urg=None):
+    """A built segment: tsel < 0x80 is connection slot tsel (else a template)."""
+    mode = sb | ab << 2 | (0x10 if payload is not None else 0) | (0x20 if bad else 0)
+    mode |= (0x40 if opts is not None else 0) | (0x80 if urg is not None else 0)
+    if payload is not None:
+        dlen = len(payload)
+    b = bytes([0, tsel, mode, flags]) + struct.pack("!IIHH", seq & M32, ack & M32, wnd, dlen)
+    if urg is not None:
+        b += struct.pack("!H", urg)
+    if opts is not None:
+        b += opts
+    if payload is not None:
+        b += payload
+    return b
+
+
+def t_tmpl(lport=0, peer=0, pport=0, other=False):
+    return 0x80 | lport | peer << 2 | pport << 4 | (0x40 if other else 0)
+
+
+def t_raw(seg, fix=True, src=0, slot=None, fit=False, bcast=False):
+    f = (1 if fix else 0) | src << 1 | (0x10 if bcast else 0) | (0x40 if slot is not None else 0)
+    f |= 0x80 if fit else 0
+    b = bytes([2, f]) + (bytes([slot]) if slot is not None else b"")
+    return b + struct.pack("!H", len(seg)) + seg
+
+
+def t_step(code):
+    return bytes([3, code])
+
+
+def t_wait(us):
+    return bytes([4]) + struct.pack("!I", us)
+
+
+def t_icmp(slot, kind, seq=0, mtu=0, absolute=False, quote=None):
+    isel = slot | (0x04 if quote is not None else 0) | (0x10 if absolute else 0)
+    b = bytes([5, isel, kind - 1]) + struct.pack("!IH", seq & M32, mtu)
+    if quote is not None:
+        b += bytes([len(quote)]) + quote
+    return b
+
+
+def t_api(action, slot=0, arg=0, extra=b""):
+    return bytes([6, action | slot << 4 | arg << 6]) + extra
+
+
+def t_u16(v):
+    return struct.pack("!H", v)
+
+
+def tcp_seeds(c):
+    JUMP = t_step(0)
+    full = t_opts(mss=1460, ws=7, sackp=True, ts=(12345, 0))
+    syn_passive = t_seg(t_tmpl(), T_SYN, seq=1000, sb=SEQ_ABS, ab=ACK_ABS, opts=t_opts(mss=1460))
+    ack0 = t_seg(0, T_ACK)
+    server = syn_passive + ack0 + t_api(A_ACCEPT)
+    # server: handshake, data both ways, peer closes first
+    s = server + t_seg(0, T_ACK | T_PSH, dlen=100) + t_api(A_RECV, 0, extra=t_u16(4096))
+    s += t_api(A_SEND, 0, extra=t_u16(300)) + ack0 + t_seg(0, T_FIN | T_ACK)
+    s += t_api(A_RECV, 0, extra=t_u16(4096)) + t_api(A_CLOSE) + ack0 + JUMP
+    for c0 in (0x00, 0x0F, 0x8F, 0x37):
+        c.add("tcp", t_cfg(c0) + s, "server-exchange-%02x" % c0)
+    # server with every option, timestamps echoed
+    s = t_seg(t_tmpl(), T_SYN, seq=0xFFFFFF00, sb=SEQ_ABS, ab=ACK_ABS, opts=full)
+    s += t_seg(0, T_ACK, opts=t_opts(ts=(1, 0))) + t_api(A_ACCEPT)
+    s += t_seg(0, T_ACK | T_PSH, dlen=1400, opts=t_opts(ts=(2, 0)))
+    s += t_seg(0, T_ACK | T_PSH, dlen=1400, opts=t_opts(ts=(3, 0)))
+    s += t_api(A_PEEK, 0, extra=t_u16(2000)) + t_api(A_SEND, 0, extra=t_u16(5000))
+    s += t_seg(0, T_ACK, opts=t_opts(ts=(4, 0))) + t_api(A_SHUTDOWN) + t_seg(0, T_ACK | T_FIN, opts=t_opts(ts=(5, 0)))
+    s += JUMP + JUMP
+    c.add("tcp", t_cfg(0x0F, 0x0C) + s, "server-all-options-ws")
+    c.add("tcp", t_cfg(0x07) + s, "server-all-options-newreno")
+    # client: connect, SYN-ACK, data, we close first, TIME-WAIT
+    synack = t_seg(0, T_SYN | T_ACK, seq=7000, sb=SEQ_ABS, ab=ACK_SND_MAX, opts=t_opts(mss=1400, ws=2, sackp=True, ts=(99, 0)))
+    cl = t_api(A_CONNECT, extra=b"\x00") + synack
+    s = cl + t_api(A_SEND, 0, extra=t_u16(3000)) + t_seg(0, T_ACK, opts=t_opts(ts=(1, 0)))
+    s += t_seg(0, T_ACK | T_PSH, dlen=500, opts=t_opts(ts=(2, 0))) + t_api(A_RECV, 0, extra=t_u16(500))
+    s += t_api(A_CLOSE) + t_seg(0, T_ACK, opts=t_opts(ts=(3, 0))) + t_seg(0, T_FIN | T_ACK, opts=t_opts(ts=(4, 0)))
+    s += JUMP + JUMP
+    for c0, c1 in ((0x0F, 0), (0x4F, 0), (0x00, 0x05), (0x9F, 0)):
+        c.add("tcp", t_cfg(c0, c1) + s, "client-exchange-%02x-%02x" % (c0, c1))
+    # client with plain options
+    s = t_api(A_CONNECT, extra=b"\x04") + t_seg(0, T_SYN | T_ACK, seq=1, sb=SEQ_ABS, opts=t_opts(mss=536))
+    s += t_api(A_NODELAY, 0, 1) + t_api(A_SEND, 0, extra=t_u16(2000)) + ack0 + t_seg(0, T_FIN | T_ACK)
+    s += t_api(A_RECV, 0, extra=t_u16(10)) + t_api(A_SHUTDOWN) + ack0 + JUMP
+    c.add("tcp", t_cfg(0x00) + s, "client-plain-peer-closes")
+    # refused connection, RST in window, RST out of window (challenge ACK)
+    c.add("tcp", t_cfg(0x0F) + t_api(A_CONNECT, extra=b"\x00") + t_seg(0, T_RST | T_ACK, ab=ACK_SND_MAX)
+          + t_api(A_RECV, 0, extra=t_u16(10)) + t_api(A_CLOSE), "client-refused")
+    c.add("tcp", t_cfg(0x00) + server + t_seg(0, T_RST) + t_api(A_RECV, 0, extra=t_u16(10)), "server-reset")
+    c.add("tcp", t_cfg(0x00) + server + t_seg(0, T_RST, seq=100) + t_seg(0, T_RST, seq=0x80000000)
+          + t_seg(0, T_SYN) + t_seg(0, T_ACK, ack=0x40000000, ab=ACK_SND_UNA), "server-challenge-acks")
+    # closed port, listener given an ACK, bad checksum, bad option, broadcast
+    c.add("tcp", t_cfg(0x00) + t_seg(t_tmpl(lport=1), T_SYN, seq=5, sb=SEQ_ABS)
+          + t_seg(t_tmpl(lport=1), T_ACK, seq=5, ack=9, sb=SEQ_ABS, ab=ACK_ABS)
+          + t_seg(t_tmpl(), T_ACK, seq=5, ack=9, sb=SEQ_ABS, ab=ACK_ABS)
+          + t_seg(t_tmpl(), T_SYN, bad=True) + t_seg(t_tmpl(), T_SYN, opts=t_opts(raw=b"\x02\x03\x00\x00"))
+          + t_raw(bytes(20), fix=True, bcast=True), "closed-port-and-drops")
+    # simultaneous open
+    c.add("tcp", t_cfg(0x0F) + t_api(A_CONNECT, extra=b"\x00") + t_seg(0, T_SYN, seq=444, sb=SEQ_ABS, opts=full)
+          + t_seg(0, T_ACK) + t_api(A_SEND, 0, extra=t_u16(100)) + ack0, "simultaneous-open")
+    # out of order data with SACK, then the gap filled; FIN beyond a gap
+    s = t_seg(t_tmpl(), T_SYN, seq=1000, sb=SEQ_ABS, ab=ACK_ABS, opts=t_opts(mss=1460, sackp=True)) + ack0 + t_api(A_ACCEPT)
+    s += t_seg(0, T_ACK, seq=1000, dlen=500) + t_seg(0, T_ACK, seq=2000, dlen=500) + t_seg(0, T_ACK | T_FIN, seq=3000, dlen=100)
+    s += t_seg(0, T_ACK, seq=0, dlen=1000) + t_seg(0, T_ACK, dlen=500) + t_seg(0, T_ACK, dlen=1000)
+    s += t_api(A_DRAIN) + t_api(A_CLOSE) + ack0
+    c.add("tcp", t_cfg(0x03) + s, "server-out-of-order-sack")
+    c.add("tcp", t_cfg(0x03, 0x08) + s, "server-out-of-order-small-ring")
+    # retransmission timeouts until the connection gives up
+    s = server + t_api(A_SEND, 0, extra=t_u16(4000)) + JUMP * 6
+    c.add("tcp", t_cfg(0x4F) + s, "server-rto-give-up")
+    # fast retransmit: three duplicate ACKs, partial and full ACKs
+    s = server + t_api(A_NODELAY, 0, 1) + t_api(A_SEND, 0, extra=t_u16(8000))
+    s += t_seg(0, T_ACK, ack=536, ab=ACK_SND_UNA) + t_seg(0, T_ACK, ab=ACK_SND_UNA) * 4
+    s += t_seg(0, T_ACK, ack=1072, ab=ACK_SND_UNA) + ack0
+    c.add("tcp", t_cfg(0x00) + s, "server-fast-retransmit-newreno")
+    c.add("tcp", t_cfg(0x08) + s, "server-fast-retransmit-cubic")
+    # zero window: persist probes, then the window opens
+    s = server + t_seg(0, T_ACK, wnd=0) + t_api(A_SEND, 0, extra=t_u16(1000)) + JUMP * 3 + t_seg(0, T_ACK, wnd=4000) + ack0
+    c.add("tcp", t_cfg(0x00) + s, "server-zero-window")
+    # keepalive probes until the peer is declared dead
+    s = server + t_api(A_KEEPALIVE, 0, 1) + JUMP * 5
+    c.add("tcp", t_cfg(0x40) + s, "server-keepalive")
+    # ICMP: port unreachable while connecting, frag needed with data in flight
+    c.add("tcp", t_cfg(0x0F) + t_api(A_CONNECT, extra=b"\x00") + t_icmp(0, 4) + t_api(A_RECV, 0, extra=t_u16(1)),
+          "client-icmp-port-unreachable")
+    s = server + t_api(A_SEND, 0, extra=t_u16(3000)) + t_icmp(0, 6, mtu=576) + t_icmp(0, 2) + t_icmp(0, 6, seq=0x10000, mtu=300)
+    s += ack0 + t_icmp(0, 4, quote=b"\x00\x50")
+    c.add("tcp", t_cfg(0x00) + s, "server-icmp-frag-needed")
+    # backlog full, listener close, second listener, abort
+    s = t_api(A_LISTEN, extra=bytes([0x01 | 1 << 2])) + t_seg(t_tmpl(), T_SYN, seq=1, sb=SEQ_ABS)
+    s += t_seg(t_tmpl(pport=1), T_SYN, seq=1, sb=SEQ_ABS) + t_seg(t_tmpl(peer=1), T_SYN, seq=1, sb=SEQ_ABS)
+    s += t_seg(t_tmpl(lport=1, peer=2), T_SYN, seq=9, sb=SEQ_ABS) + t_seg(3, T_ACK) + t_api(A_ACCEPT, 1)
+    s += t_api(A_ABORT, 2) + t_api(A_LCLOSE, 0) + t_api(A_LCLOSE, 1)
+    c.add("tcp", t_cfg(0x00, 0, 0x01) + s, "listeners-backlog")
+    # TIME-WAIT: FIN again, then a new SYN on the same tuple
+    s = cl + t_api(A_CLOSE) + t_seg(0, T_ACK | T_FIN, opts=t_opts(ts=(1, 0))) + t_seg(0, T_ACK | T_FIN, seq=0xFFFFFFFF, opts=t_opts(ts=(2, 0)))
+    s += t_seg(0, T_SYN, seq=100000, opts=t_opts(ts=(3, 0))) + t_step(0x45) + JUMP
+    c.add("tcp", t_cfg(0x4F) + s, "client-time-wait")
+    # re-entrant callbacks with data both ways
+    s = server + t_seg(0, T_ACK | T_PSH, dlen=2000) + ack0 + ack0 + t_seg(0, T_ACK | T_FIN, dlen=10) + ack0 + JUMP
+    c.add("tcp", t_cfg(0x80) + s, "server-reentrant")
+    # urgent data, input payload, PAWS (old timestamp)
+    s = t_seg(t_tmpl(), T_SYN, seq=50, sb=SEQ_ABS, ab=ACK_ABS, opts=t_opts(ts=(1000, 0))) + t_seg(0, T_ACK, opts=t_opts(ts=(1, 0)))
+    s += t_api(A_ACCEPT) + t_seg(0, T_ACK | (0x20 | T_PSH), urg=3, payload=b"urgent!", opts=t_opts(ts=(2, 0)))
+    s += t_seg(0, T_ACK, dlen=10, opts=t_opts(ts=(0xFFFFFF00, 0))) + t_api(A_DRAIN)
+    c.add("tcp", t_cfg(0x01) + s, "server-urgent-paws")
+    # own ring memory, tiny MTU, mss_max, ip output failing
+    s = t_api(A_CONNECT, extra=b"\x20") + t_seg(0, T_SYN | T_ACK, seq=1, sb=SEQ_ABS, opts=t_opts(mss=9000))
+    s += t_api(A_SEND, 0, extra=t_u16(1000)) + t_api(A_OUTRC, 0, 1) + ack0 + t_api(A_OUTRC, 0, 0) + JUMP + ack0
+    c.add("tcp", t_cfg(0x00, 0xC0, 0x20) + s, "client-own-buffers-small-mtu")
+
+
+def tcp_from_captures(c, frames, name):
+    """Captured TCP segments, offered raw (checksum fixed for us) to the
+    harness's listener on port 80: real option layouts and flag mixes."""
+    segs = []
+    for _, fr in frames:
+        pkt = ip_of(fr)
+        if pkt is None or pkt[9] != 6:
+            continue
+        ihl = (pkt[0] & 15) * 4
+        total = struct.unpack("!H", pkt[2:4])[0]
+        if struct.unpack("!H", pkt[6:8])[0] & 0x3FFF or total < ihl + 20:
+            continue
+        seg = bytearray(pkt[ihl:total])
+        seg[2:4] = struct.pack("!H", 80)
+        segs.append(bytes(seg[:1200]))
+    if not segs:
+        return
+    rec = bytearray(t_cfg(0x0F))
+    for seg in segs[:12]:
+        rec += t_raw(seg)
+    c.add("tcp", bytes(rec), name)
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pcap-dir", default="/work/shared/testdata/pcap")
     ap.add_argument("--out", default=os.path.join(here, "..", "corpus"))
     ap.add_argument("--max", type=int, default=40, help="seeds per harness (default 40)")
+    ap.add_argument("--only", nargs="*", help="write only these harnesses' seeds")
     args = ap.parse_args()
-    c = Corpus(args.out, args.max)
+    c = Corpus(args.out, args.max, set(args.only) if args.only else None)
     synthetic(c)  # first, so the cap never squeezes them out
+    tcp_seeds(c)
     # captures with the protocols haze speaks first
     prefer = ("arp", "icmp", "frag", "udp", "dns", "dhcp", "ndpi/dns_fragmented", "tcp_handshake")
     paths = []
@@ -432,6 +660,8 @@ def main():
             print("skip %s: %s" % (p, e), file=sys.stderr)
             continue
         from_captures(c, frames, os.path.splitext(os.path.basename(p))[0])
+        if "tcp" in p or "http" in p:
+            tcp_from_captures(c, frames, os.path.splitext(os.path.basename(p))[0])
     for h in sorted(c.seen):
         print("%-11s %3d seeds" % (h, len(c.seen[h])))
 

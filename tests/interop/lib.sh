@@ -93,8 +93,16 @@ setup_ns() {
 }
 
 # Start haze-echo on the tap (extra arguments are passed on) and wait until
-# it logs that its address is ready.
+# it logs that its address is ready. With HZ_INTEROP_PCAP_DIR set, a
+# tcpdump on the tap writes DIR/<test>.pcap first (for bug reports; the
+# cleanup stops it with everything else in the namespace).
 start_haze() {
+	if [[ -n "${HZ_INTEROP_PCAP_DIR:-}" ]] && command -v tcpdump >/dev/null; then
+		mkdir -p "$HZ_INTEROP_PCAP_DIR"
+		"$IP" netns exec "$NS" tcpdump -i "$TAP" -s 128 -U -w "$HZ_INTEROP_PCAP_DIR/$TEST_NAME.pcap" \
+			2>"$WORK/tcpdump.log" &
+		sleep 0.5
+	fi
 	# Not through nsx: a function in the background is a subshell, and $!
 	# must be haze-echo itself (ip netns exec execs it in place).
 	"$IP" netns exec "$NS" "$HAZE_ECHO" --tap "$TAP" --ip "$HAZE_IP/24" --gw "$KERNEL_IP" --mac "$HAZE_MAC" \
@@ -153,4 +161,18 @@ counter() {
 	v=$(sed -n "s/^$2 = \([0-9]*\)\$/\1/p" "$1")
 	[[ -n "$v" ]] || die "no counter $2 in haze-echo's stats"
 	echo "$v"
+}
+
+# wait_tcp_idle FILE: poll haze's counters until it holds no TCP
+# connection (echo.tcp_active is 0: every connection ended and was closed
+# by the application); the last snapshot is left in FILE. Slots in
+# TIME-WAIT or finishing their FIN exchange are the engine's, not counted.
+wait_tcp_idle() {
+	local out=$1 i
+	for i in $(seq 100); do
+		snapshot "$out"
+		[[ $(counter "$out" echo.tcp_active) -eq 0 ]] && return 0
+		sleep 0.2
+	done
+	die "haze still holds $(counter "$out" echo.tcp_active) TCP connections after 20 s"
 }

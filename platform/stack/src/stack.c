@@ -1,4 +1,4 @@
-/* Composition of ethif, arp, ipv4 and udp into one stack over a netif. */
+/* Composition of ethif, arp, ipv4, udp and tcp into one stack over a netif. */
 #include "haze/stack.h"
 
 /* What ethif transmits through: count, then hand to the backend. */
@@ -138,6 +138,29 @@ int hz_stack_init(struct hz_stack *s, const struct hz_stack_config *cfg,
 	if (r < 0)
 		return r;
 
+	struct hz_tcp_storage tst = {
+		.conns = s->tcp_conns,
+		.nconns = HZ_ARRAY_LEN(s->tcp_conns),
+		.listeners = s->tcp_listeners,
+		.nlisteners = HZ_ARRAY_LEN(s->tcp_listeners),
+		.ring_mem = s->tcp_rings,
+		.snd_cap = HZ_STACK_TCP_SND_RING,
+		.rcv_cap = HZ_STACK_TCP_RCV_RING,
+		.txbuf = s->tcp_tx,
+		.txcap = sizeof s->tcp_tx,
+	};
+	struct hz_tcp_config tcfg;
+	if (cfg->tcp)
+		tcfg = *cfg->tcp;
+	else
+		hz_tcp_config_default(&tcfg);
+	r = hz_tcp_init(&s->tcp, &tcfg, shim, &tst);
+	if (r < 0)
+		return r;
+	r = hz_tcp_attach(&s->tcp, hz_ipv4_ip(&s->ip));
+	if (r < 0)
+		return r;
+
 	if (cfg->addr) {
 		/* Validate first (mask, martians): arp would announce anything. */
 		r = hz_ipv4_addr_set(&s->ip, cfg->addr, cfg->netmask, cfg->gateway);
@@ -167,12 +190,17 @@ hz_time_t hz_stack_poll(struct hz_stack *s, hz_time_t now)
 	s->now = now;
 	hz_time_t a = hz_arp_poll(&s->arp, now);
 	hz_time_t b = hz_ipv4_poll(&s->ip, now);
-	return hz_time_min(a, b);
+	hz_time_t c = hz_tcp_poll(&s->tcp, now);
+	return hz_time_min(hz_time_min(a, b), c);
 }
 
 struct hz_udp *hz_stack_udp(struct hz_stack *s)
 {
 	return &s->udp;
+}
+struct hz_tcp *hz_stack_tcp(struct hz_stack *s)
+{
+	return &s->tcp;
 }
 struct hz_ipv4 *hz_stack_ipv4(struct hz_stack *s)
 {
@@ -203,6 +231,8 @@ void hz_stack_counters(const struct hz_stack *s,
 		fn(ctx, "ipv4", hz_ipv4_drop_name(i), s->ip.drops[i]);
 	for (unsigned i = 0; i < HZ_UDP_DROP_COUNT; i++)
 		fn(ctx, "udp", hz_udp_drop_name(i), s->udp.drops[i]);
+	for (unsigned i = 0; i < HZ_TCP_DROP_COUNT; i++)
+		fn(ctx, "tcp", hz_tcp_drop_name(i), s->tcp.drops[i]);
 	fn(ctx, "stack", "rx_frames", s->stats.rx_frames);
 	fn(ctx, "stack", "rx_bytes", s->stats.rx_bytes);
 	fn(ctx, "stack", "tx_frames", s->stats.tx_frames);
@@ -216,4 +246,14 @@ void hz_stack_counters(const struct hz_stack *s,
 	fn(ctx, "stack", "ipv4_reasm_completed", s->ip.reasm.completed);
 	fn(ctx, "stack", "udp_rx_datagrams", s->udp.stats.rx_datagrams);
 	fn(ctx, "stack", "udp_tx_datagrams", s->udp.stats.tx_datagrams);
+	fn(ctx, "stack", "tcp_segs_in", s->tcp.segs_in);
+	fn(ctx, "stack", "tcp_segs_out", s->tcp.segs_out);
+	fn(ctx, "stack", "tcp_rsts_out", s->tcp.rsts_out);
+	uint64_t used = 0;
+	for (size_t i = 0; i < HZ_ARRAY_LEN(s->tcp_conns); i++) {
+		const struct hz_tcp_conn *c = &s->tcp_conns[i];
+		if (c->state != HZ_TCP_CLOSED || (c->flags & HZ_TCP_CF_APP_OWNED) || c->listener)
+			used++;
+	}
+	fn(ctx, "stack", "tcp_conns_used", used);
 }

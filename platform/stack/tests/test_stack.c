@@ -358,7 +358,121 @@ static void test_counters(void **state)
 	assert_int_equal(s.rx_frames, 4); /* the ARP request and three bad packets */
 	/* Every library's every reason is walked. */
 	assert_true(s.n / 2 >= HZ_ETHIF_DROP_COUNT + HZ_ARP_DROP_COUNT + HZ_IPV4_DROP_COUNT +
-	                           HZ_UDP_DROP_COUNT + 5);
+	                           HZ_UDP_DROP_COUNT + HZ_TCP_DROP_COUNT + 5);
+}
+
+/* A TCP segment from the peer (port 40000) to us, checksummed. */
+static size_t tcp_seg(uint8_t *out, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+                      const struct hz_tcp_opts *o, const char *data)
+{
+	struct hz_tcp_hdr h = { .sport = 40000, .dport = dport, .seq = seq, .ack = ack,
+	                        .flags = flags, .wnd = 65535 };
+	int hl = hz_tcp_hdr_emit(out, HZ_TCP_HDR_MAX, &h, o);
+	assert_true(hl >= HZ_TCP_HDR_LEN);
+	size_t dl = data ? strlen(data) : 0;
+	memcpy(out + hl, data, dl);
+	size_t len = (size_t)hl + dl;
+	uint16_t c = hz_tcp_csum_compute(hz_ipv4_pseudo(PEER_IP, OUR_IP, HZ_TCP_PROTO, len), out, len);
+	hz_be16_store(out + 16, c);
+	return len;
+}
+
+/* The TCP segment in transmitted frame i, its checksum verified. */
+static void sent_tcp(size_t i, struct hz_tcp_hdr *t, struct hz_tcp_opts *o)
+{
+	struct hz_ipv4_hdr h;
+	const uint8_t *pl = sent_ip(i, &h);
+	assert_int_equal(h.proto, HZ_TCP_PROTO);
+	assert_true(hz_tcp_csum_verify(hz_ipv4_pseudo(OUR_IP, PEER_IP, HZ_TCP_PROTO, h.payload_len),
+	                               pl, h.payload_len));
+	assert_int_equal(hz_tcp_hdr_parse(t, pl, h.payload_len), HZ_OK);
+	memset(o, 0, sizeof *o);
+	assert_int_equal(hz_tcp_opts_parse(o, t->opt, t->opt_len), HZ_OK);
+}
+
+/* SYN to a listening port: SYN-ACK through the netif, then the handshake
+ * completes, the connection is accepted and data flows both ways. */
+static void test_tcp_listen_synack(void **state)
+{
+	(void)state;
+	struct hz_tcp *tcp = hz_stack_tcp(&stack);
+	struct hz_tcp_listener *l;
+	struct hz_tcp_endpoint ep = { .addr = { .family = HZ_AF_INET }, .port = 7 };
+	assert_int_equal(hz_tcp_listener_open(tcp, &ep, 4, &l), HZ_OK);
+	learn_peer();
+
+	uint8_t seg[128], f[256];
+	struct hz_tcp_opts so = { .present = HZ_TCP_OPTF_MSS, .mss = 1460 };
+	size_t sl = tcp_seg(seg, 7, 1000, 0, HZ_TCP_SYN, &so, NULL);
+	size_t n = ip_packet(f, HZ_IPV4_PROTO_TCP, 5, 0, seg, sl);
+	assert_int_equal(hz_stack_input(&stack, f, n, HZ_SEC(3)), HZ_OK);
+	assert_int_equal(fake.n, 1);
+	struct hz_tcp_hdr t;
+	struct hz_tcp_opts o;
+	sent_tcp(0, &t, &o);
+	assert_int_equal(t.flags, HZ_TCP_SYN | HZ_TCP_ACK);
+	assert_int_equal(t.sport, 7);
+	assert_int_equal(t.dport, 40000);
+	assert_int_equal(t.ack, 1001);
+	assert_true(o.present & HZ_TCP_OPTF_MSS);
+	assert_true(o.mss > 0 && o.mss <= 1460);
+	/* The SYN-ACK is retransmitted unless acknowledged: a deadline. */
+	assert_true(hz_stack_poll(&stack, HZ_SEC(3)) != HZ_TIME_NEVER);
+	uint32_t iss = t.seq;
+
+	/* Third segment with data: the connection is established. */
+	fake.n = 0;
+	sl = tcp_seg(seg, 7, 1001, iss + 1, HZ_TCP_ACK | HZ_TCP_PSH, NULL, "ping");
+	n = ip_packet(f, HZ_IPV4_PROTO_TCP, 6, 0, seg, sl);
+	assert_int_equal(hz_stack_input(&stack, f, n, HZ_SEC(3)), HZ_OK);
+	struct hz_tcp_conn *c;
+	assert_int_equal(hz_tcp_listener_accept(l, &c), HZ_OK);
+	assert_int_equal(hz_tcp_conn_state(c), HZ_TCP_ESTABLISHED);
+	char buf[16];
+	assert_int_equal(hz_tcp_conn_recv(c, buf, sizeof buf), 4);
+	assert_memory_equal(buf, "ping", 4);
+	assert_int_equal(hz_tcp_conn_send(c, "pong", 4), 4);
+	assert_true(fake.n >= 1);
+	sent_tcp(fake.n - 1, &t, &o);
+	assert_int_equal(t.seq, iss + 1);
+	assert_int_equal(t.ack, 1005);
+	struct hz_ipv4_hdr h;
+	const uint8_t *pl = sent_ip(fake.n - 1, &h);
+	assert_int_equal(h.payload_len, t.off + 4u);
+	assert_memory_equal(pl + t.off, "pong", 4);
+	/* The stack's counters see the traffic. */
+	assert_true(stack.tcp.segs_in >= 2);
+	assert_true(stack.tcp.segs_out >= 2);
+	hz_tcp_conn_abort(c);
+}
+
+/* SYN to a port nobody listens on: RST, no ICMP (RFC 9293 3.10.7.1). */
+static void test_tcp_closed_port(void **state)
+{
+	(void)state;
+	learn_peer();
+	uint8_t seg[128], f[256];
+	size_t sl = tcp_seg(seg, 9999, 5000, 0, HZ_TCP_SYN, NULL, NULL);
+	size_t n = ip_packet(f, HZ_IPV4_PROTO_TCP, 7, 0, seg, sl);
+	(void)hz_stack_input(&stack, f, n, HZ_SEC(3));
+	assert_int_equal(fake.n, 1);
+	struct hz_tcp_hdr t;
+	struct hz_tcp_opts o;
+	sent_tcp(0, &t, &o);
+	assert_int_equal(t.flags, HZ_TCP_RST | HZ_TCP_ACK);
+	assert_int_equal(t.seq, 0);
+	assert_int_equal(t.ack, 5001);
+	assert_int_equal(t.sport, 9999);
+	assert_int_equal(t.dport, 40000);
+	assert_int_equal(stack.tcp.drops[HZ_TCP_DROP_NO_LISTENER], 1);
+	assert_int_equal(stack.ip.drops[HZ_IPV4_DROP_NO_PROTO], 0);
+	/* A bad checksum is dropped without an answer, under its reason. */
+	fake.n = 0;
+	seg[16] ^= 0x55;
+	n = ip_packet(f, HZ_IPV4_PROTO_TCP, 8, 0, seg, sl);
+	(void)hz_stack_input(&stack, f, n, HZ_SEC(3));
+	assert_int_equal(fake.n, 0);
+	assert_int_equal(stack.tcp.drops[HZ_TCP_DROP_BAD_CHECKSUM], 1);
 }
 
 static void test_arp_probe(void **state)
@@ -431,6 +545,8 @@ int main(void)
 		cmocka_unit_test_setup(test_udp_closed_port, setup),
 		cmocka_unit_test_setup(test_udp_echo, setup),
 		cmocka_unit_test_setup(test_counters, setup),
+		cmocka_unit_test_setup(test_tcp_listen_synack, setup),
+		cmocka_unit_test_setup(test_tcp_closed_port, setup),
 		cmocka_unit_test_setup(test_arp_probe, setup),
 		cmocka_unit_test_setup(test_bad_config, setup),
 		cmocka_unit_test(test_config_text),

@@ -1,6 +1,6 @@
 /*
- * haze stack: one whole IPv4 stack (ethif, arp, ipv4 with ICMP, udp)
- * composed from the haze libraries, with all of its storage inside
+ * haze stack: one whole IPv4 stack (ethif, arp, ipv4 with ICMP, udp,
+ * tcp) composed from the haze libraries, with all of its storage inside
  * struct hz_stack.
  *
  * This is composition only: no allocation and no OS calls, so the same
@@ -17,12 +17,15 @@
  *   netif <- ethif <- arp   (0x0806)
  *                  <- ipv4  (0x0800, through a stack adapter)
  *   ipv4.link -> hz_arp_output (resolves next hops, queues while waiting)
- *   udp attached to hz_ipv4_ip()
+ *   udp and tcp attached to hz_ipv4_ip()
  *
- * Storage sizes are macros, overridable at build time (-DHZ_STACK_...);
- * struct hz_stack is large (about 420 KiB with the defaults, most
- * of it the reassembly buffers and transmit buffers), so place it in static
- * storage rather than on a thread stack.
+ * Storage sizes are macros, overridable at build time (-DHZ_STACK_...).
+ * They change the layout of struct hz_stack, so set them for the whole
+ * build (the stack library and every file that includes this header,
+ * e.g. meson -Dc_args=-DHZ_STACK_TCP_CONNS=1024), never for one file.
+ * struct hz_stack is large (about 4.5 MiB with the defaults: 4.1 MiB of
+ * it TCP connections with their rings, the rest reassembly and transmit
+ * buffers), so place it in static storage rather than on a thread stack.
  */
 #ifndef HAZE_STACK_H
 #define HAZE_STACK_H
@@ -36,6 +39,7 @@
 #include "haze/arp.h"
 #include "haze/ipv4.h"
 #include "haze/udp.h"
+#include "haze/tcp.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,6 +82,36 @@ extern "C" {
 #ifndef HZ_STACK_UDP_TX
 #define HZ_STACK_UDP_TX (65536 + HZ_PBUF_HEADROOM)
 #endif
+/* TCP. Every connection slot owns a send ring and a receive ring of the
+ * sizes below, so memory per connection is
+ *   sizeof(struct hz_tcp_conn) (560 bytes on x86-64)
+ *   + HZ_STACK_TCP_SND_RING + HZ_STACK_TCP_RCV_RING,
+ * 33 328 bytes (32.5 KiB) with the defaults: 128 slots take 4.1 MiB;
+ * 1024 slots of 16 KiB rings would take 32.5 MiB, 1024 slots of 4 KiB
+ * rings 8.5 MiB. The receive ring bounds the window haze advertises (and
+ * so the throughput per connection: window / RTT); the send ring bounds
+ * data in flight. Slots in TIME-WAIT count against HZ_STACK_TCP_CONNS
+ * (the oldest is reclaimed when a new connection needs one). */
+#ifndef HZ_STACK_TCP_CONNS
+#define HZ_STACK_TCP_CONNS 128
+#endif
+#ifndef HZ_STACK_TCP_SND_RING
+#define HZ_STACK_TCP_SND_RING 16384
+#endif
+#ifndef HZ_STACK_TCP_RCV_RING
+#define HZ_STACK_TCP_RCV_RING 16384
+#endif
+/* Listening ports (each listener is 64 bytes). */
+#ifndef HZ_STACK_TCP_LISTENERS
+#define HZ_STACK_TCP_LISTENERS 16
+#endif
+/* tcp builds each segment here: headroom for ipv4 and Ethernet (+VLAN),
+ * the largest TCP header, and one segment's payload. The MSS haze
+ * announces is clamped to it, so 1460 bytes of payload fit a 1500-byte
+ * MTU; raise it for jumbo frames. */
+#ifndef HZ_STACK_TCP_TX
+#define HZ_STACK_TCP_TX (HZ_PBUF_HEADROOM + HZ_TCP_HDR_MAX + 1460)
+#endif
 /* Multicast groups ethif accepts (all-hosts etc.). */
 #ifndef HZ_STACK_ETH_GROUPS
 #define HZ_STACK_ETH_GROUPS 8
@@ -108,6 +142,8 @@ struct hz_stack_config {
 	bool arp_probe;   /* RFC 5227 probe before using addr (else announce at once) */
 	hz_stack_event_fn event; /* may be NULL */
 	void *event_ctx;
+	/* TCP settings (copied at init); NULL: hz_tcp_config_default. */
+	const struct hz_tcp_config *tcp;
 };
 
 /* Counters the stack keeps itself (the libraries keep their drops). */
@@ -125,6 +161,7 @@ struct hz_stack {
 	struct hz_arp arp;
 	struct hz_ipv4 ip;
 	struct hz_udp udp;
+	struct hz_tcp tcp;
 
 	/* Wiring. */
 	const struct hz_netif *dev; /* the backend's netif */
@@ -148,6 +185,11 @@ struct hz_stack {
 	uint8_t ip_tx[HZ_STACK_IPV4_TX];
 	struct hz_udp_sock udp_socks[HZ_STACK_UDP_SOCKS];
 	uint8_t udp_tx[HZ_STACK_UDP_TX];
+	struct hz_tcp_conn tcp_conns[HZ_STACK_TCP_CONNS];
+	struct hz_tcp_listener tcp_listeners[HZ_STACK_TCP_LISTENERS];
+	uint8_t tcp_tx[HZ_STACK_TCP_TX];
+	/* Each slot's default rings: send ring, then receive ring. */
+	uint8_t tcp_rings[HZ_STACK_TCP_CONNS * (HZ_STACK_TCP_SND_RING + HZ_STACK_TCP_RCV_RING)];
 };
 
 /* Set addr and netmask from "ADDR/PLEN" text (the --ip flag every example
@@ -174,8 +216,10 @@ int hz_stack_input(struct hz_stack *s, const uint8_t *frame, size_t len, hz_time
  * passes. */
 hz_time_t hz_stack_poll(struct hz_stack *s, hz_time_t now);
 
-/* The engines, for the application (open UDP sockets, query ARP...). */
+/* The engines, for the application (open UDP sockets, listen on TCP
+ * ports, query ARP...). */
 struct hz_udp *hz_stack_udp(struct hz_stack *s);
+struct hz_tcp *hz_stack_tcp(struct hz_stack *s);
 struct hz_ipv4 *hz_stack_ipv4(struct hz_stack *s);
 struct hz_arp *hz_stack_arp(struct hz_stack *s);
 struct hz_ethif *hz_stack_ethif(struct hz_stack *s);
@@ -183,9 +227,12 @@ struct hz_ethif *hz_stack_ethif(struct hz_stack *s);
 const struct hz_ip *hz_stack_ip(struct hz_stack *s);
 
 /* Report every counter: each library's drops[] under its drop-reason name
- * (lib "ethif", "arp", "ipv4", "udp"), then the stack's own frame counts
- * (lib "stack": rx_frames, rx_bytes, tx_frames, tx_bytes, tx_errors).
- * Zero counters are reported too, so a caller sees every reason. */
+ * (lib "ethif", "arp", "ipv4", "udp", "tcp"), then the stack's own frame
+ * counts (lib "stack": rx_frames, rx_bytes, tx_frames, tx_bytes,
+ * tx_errors) and traffic the engines count (ipv4_*, udp_*, and tcp_segs_in,
+ * tcp_segs_out, tcp_rsts_out, tcp_conns_used: slots not free, TIME-WAIT
+ * included). Zero counters are reported too, so a caller sees every
+ * reason. */
 void hz_stack_counters(const struct hz_stack *s,
                        void (*fn)(void *ctx, const char *lib, const char *reason, uint64_t value),
                        void *ctx);
