@@ -370,7 +370,8 @@ static size_t tcp_seg(uint8_t *out, uint16_t dport, uint32_t seq, uint32_t ack, 
 	int hl = hz_tcp_hdr_emit(out, HZ_TCP_HDR_MAX, &h, o);
 	assert_true(hl >= HZ_TCP_HDR_LEN);
 	size_t dl = data ? strlen(data) : 0;
-	memcpy(out + hl, data, dl);
+	if (dl)
+		memcpy(out + hl, data, dl);
 	size_t len = (size_t)hl + dl;
 	uint16_t c = hz_tcp_csum_compute(hz_ipv4_pseudo(PEER_IP, OUR_IP, HZ_TCP_PROTO, len), out, len);
 	hz_be16_store(out + 16, c);
