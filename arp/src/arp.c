@@ -268,9 +268,27 @@ static void entry_free(struct hz_arp *a, struct hz_arp_entry *e)
 	hz_memset(e, 0, sizeof *e);
 }
 
-/* A free entry, or the oldest non-static one emptied (RFC 1122 2.3.2.1
- * leaves the replacement policy open; the oldest confirmation is the
- * least likely to still be right). NULL when every entry is static. */
+/* Replacement order: unanswered resolutions first, then stale entries,
+ * then confirmed ones. Anyone can make us resolve addresses (a SYN flood
+ * from spoofed neighbours makes every SYN-ACK need ARP); ranking those
+ * first means such a flood recycles its own entries instead of pushing
+ * out the neighbours we are actually talking to. */
+static unsigned entry_rank(const struct hz_arp_entry *e)
+{
+	switch (e->state) {
+	case HZ_ARP_STATE_INCOMPLETE:
+		return 0;
+	case HZ_ARP_STATE_STALE:
+		return 1;
+	default:
+		return 2;
+	}
+}
+
+/* A free entry, or a non-static one emptied: the lowest rank, and within
+ * it the oldest (RFC 1122 2.3.2.1 leaves the policy open; the oldest
+ * confirmation is the least likely to still be right). NULL when every
+ * entry is static. */
 static struct hz_arp_entry *entry_alloc(struct hz_arp *a, uint32_t ip)
 {
 	struct hz_arp_entry *victim = NULL;
@@ -282,7 +300,8 @@ static struct hz_arp_entry *entry_alloc(struct hz_arp *a, uint32_t ip)
 		}
 		if (e->state == HZ_ARP_STATE_STATIC)
 			continue;
-		if (!victim || e->updated < victim->updated)
+		if (!victim || entry_rank(e) < entry_rank(victim) ||
+		    (entry_rank(e) == entry_rank(victim) && e->updated < victim->updated))
 			victim = e;
 	}
 	if (!victim)

@@ -596,15 +596,30 @@ static void test_replacement(void **state)
 	hz_arp_poll(&r->a, HZ_MSEC(6500));
 	assert_int_equal(send_pkt(r, IP_PEER, HZ_CAST_UNICAST, 1, 20), HZ_OK); /* evicts .1 (t = 4) */
 	assert_int_equal(hz_arp_lookup(&r->a, 0x0a000001u, mac), HZ_ERR_NOT_FOUND);
-	assert_int_equal(feed_request(r, MAC_PEER, 0x0a000007u, IP_US, HZ_SEC(7)), HZ_OK); /* .5 */
-	assert_int_equal(hz_arp_lookup(&r->a, 0x0a000005u, mac), HZ_ERR_NOT_FOUND);
-	assert_int_equal(feed_request(r, MAC_PEER, 0x0a000008u, IP_US, HZ_SEC(8)), HZ_OK); /* .6 */
-	assert_int_equal(hz_arp_lookup(&r->a, 0x0a000006u, mac), HZ_ERR_NOT_FOUND);
 	assert_int_equal(r->a.drops[HZ_ARP_DROP_EVICTED], 0);
-	/* The incomplete entry (t = 6.5 s) is now the oldest. */
-	assert_int_equal(feed_request(r, MAC_PEER, 0x0a00000au, IP_US, HZ_SEC(9)), HZ_OK);
+	/* A pending resolution goes before any confirmed neighbour, however
+	 * old: .7 takes the incomplete entry (t = 6.5 s), not .5 (t = 5 s).
+	 * Its waiting packet is dropped. */
+	assert_int_equal(feed_request(r, MAC_PEER, 0x0a000007u, IP_US, HZ_SEC(7)), HZ_OK);
 	assert_int_equal(r->a.drops[HZ_ARP_DROP_EVICTED], 1);
 	assert_int_equal(r->queue[0].len + r->queue[1].len + r->queue[2].len + r->queue[3].len, 0);
+	assert_int_equal(hz_arp_lookup(&r->a, 0x0a000005u, mac), HZ_OK);
+	/* Among confirmed neighbours the oldest goes: .5, then .6. */
+	assert_int_equal(feed_request(r, MAC_PEER, 0x0a000008u, IP_US, HZ_SEC(8)), HZ_OK);
+	assert_int_equal(hz_arp_lookup(&r->a, 0x0a000005u, mac), HZ_ERR_NOT_FOUND);
+	assert_int_equal(feed_request(r, MAC_PEER, 0x0a00000au, IP_US, HZ_SEC(9)), HZ_OK);
+	assert_int_equal(hz_arp_lookup(&r->a, 0x0a000006u, mac), HZ_ERR_NOT_FOUND);
+	assert_int_equal(hz_arp_lookup(&r->a, 0x0a000007u, mac), HZ_OK);
+	/* A flood of resolutions into this full cache (.9 static, .7, .8, .a
+	 * confirmed) costs one confirmed entry, the oldest (.7), and from
+	 * then on recycles its own: .8 and .a outlive any number of
+	 * unanswered resolutions. */
+	for (uint32_t i = 0; i < 50; i++)
+		(void)send_pkt(r, 0x0a000064u + i, HZ_CAST_UNICAST, 2, 20);
+	assert_int_equal(hz_arp_lookup(&r->a, 0x0a000007u, mac), HZ_ERR_NOT_FOUND);
+	assert_int_equal(hz_arp_lookup(&r->a, 0x0a000008u, mac), HZ_OK);
+	assert_int_equal(hz_arp_lookup(&r->a, 0x0a00000au, mac), HZ_OK);
+	assert_int_equal(hz_arp_lookup(&r->a, 0x0a000009u, mac), HZ_OK);
 	free(r);
 }
 
