@@ -14,7 +14,9 @@
  *       {8192, 1500, 300, 70000}, 4-5 tx buffer payload room
  *       {1460, 600, 64, 8960}, 6-7 path MTU {1480, 556, 8980, 100}
  *   c2  bits 0-1 backlog - 1 of the listener on port 80, 2-3 initial cwnd
- *       {10, 1, 2, 4}, 4 keepalive on by default, 5 mss_max 536
+ *       {10, 1, 2, 4}, 4 keepalive on by default, 5 mss_max 536, 6 SYN
+ *       cookies off (on by default), 7 challenge-ACK limit 2 per second
+ *       (else the default 1000)
  *
  * Each operation starts with one byte whose low 3 bits select it:
  *
@@ -26,15 +28,18 @@
  *           lports[tsel & 3] at 10.0.0.2 (bit 6: at 10.0.0.9).
  *         mode: bits 0-1 seq base {RCV.NXT, IRS, RCV.ADV, 0}; bits 2-3 ack
  *           base {SND.MAX, SND.UNA, ISS, 0} (bases are those of the
- *           connection the tuple reaches, 0 when none); seq and ack are
- *           added to them mod 2^32. Bit 4: payload bytes follow in the
+ *           connection the tuple reaches; when none, those of the latest
+ *           SYN cookie sent to the tuple (SND.* = cookie + 1, ISS the
+ *           cookie, RCV.NXT/RCV.ADV = its SYN's seq + 1, IRS that seq),
+ *           else 0); seq and ack are added to them mod 2^32. Bit 4: payload bytes follow in the
  *           input (else the payload is the pattern byte of each byte's
  *           sequence number, so data from any segment is checkable); bit 5:
  *           leave the checksum wrong; bit 6: options follow; bit 7: urgent
  *           pointer follows. dlen is taken mod 2049.
  *         options: omask u8: bit 0 MSS (u16), 1 WS (u8), 2 SACK-permitted,
  *           3 timestamps (tsval u32 added to TS.Recent, tsecr u32 added to
- *           the last TSval the engine sent on that connection), 4 SACK
+ *           the last TSval the engine sent on that connection; for a
+ *           cookie tuple the SYN's TSval and the cookie SYN-ACK's), 4 SACK
  *           (n u8 -> 1 + n % 4 blocks of (left u16 added to SND.UNA,
  *           length u16)), 5 raw option bytes (len u8 % 41, bytes), 6 an EOL
  *           first, 7 pad with EOL instead of NOP; cut at 40 bytes.
@@ -79,24 +84,53 @@
  *    under that reason and send nothing; a segment for no connection or
  *    listener returns HZ_ERR_NOT_FOUND and is answered by exactly one RST
  *    (none for a RST); HZ_ERR_REFUSED never; each segment counted once.
+ *  - listeners (tcp.h, README.md): a SYN for a listener with room opens a
+ *    connection in SYN-RECEIVED; at its backlog or with no slot it gets a
+ *    SYN cookie (cfg.syn_cookies) and nothing is kept, else it is dropped
+ *    as backlog_full / no_conn_slot and nothing is sent. An ACK for a
+ *    listener that sent cookies in the last 128 s is a cookie ACK:
+ *    cookies_ok (a connection with ISS = SEG.ACK - 1, IRS = SEG.SEQ - 1,
+ *    past SYN-RECEIVED, MSS not above the cookie's; if there was no room,
+ *    the oldest half-open connection of the listener was reset with
+ *    <SEQ=SND.MAX><RST>, and only then), cookies_bad (RST, listen_bad),
+ *    or, valid with no room and no half-open one, backlog_full; otherwise
+ *    an ACK for a listener gets a RST. A SYN reopens a TIME-WAIT
+ *    connection the application released (tw_reopened) exactly when a
+ *    listener has the port and its TSval (timestamps on both) or its
+ *    sequence number is newer (RFC 6191); the new ISS lies above the old
+ *    SND.MAX.
+ *  - RFC 5961 challenges (rst/syn/ack_challenged): one challenge ACK or,
+ *    at cfg.challenge_ack_limit in the current second, chack_suppressed
+ *    (then `limit` were sent within the last second); never otherwise;
+ *    no more than the limit since the engine's window start.
  *  - every segment sent: parses, options parse with no unknown kind,
  *    checksum verifies, reserved bits zero, no port 0; it belongs to a live
- *    connection or is an RST mirroring the segment being processed (RFC
+ *    connection, or is an RST mirroring the segment being processed (RFC
  *    9293 3.10.7.1 form: ACK -> <SEQ=SEG.ACK><RST>, else
- *    <SEQ=0><ACK=SEG.SEQ+SEG.LEN><RST,ACK>); connection RSTs carry SND.MAX;
+ *    <SEQ=0><ACK=SEG.SEQ+SEG.LEN><RST,ACK>), or is a cookie SYN-ACK
+ *    answering the SYN being processed (cookies_sent moves by one; ACK =
+ *    SEG.SEQ + 1; an ISN no connection has, laid out as README.md says:
+ *    64 s counter, index of the largest table MSS not above the peer's and
+ *    ours; the window of a connection's SYN-ACK; WS and SACK-permitted
+ *    only with timestamps, echoed in the TSval's low 6 bits); connection
+ *    RSTs carry SND.MAX;
  *    SYNs carry ISS and an MSS option equal to the one announced, and only
  *    options the config allows; other segments carry ACK = RCV.NXT, never
  *    going back, and a right window edge that never moves back; SACK
  *    blocks lie beyond the ACK within the ring; data only in states that
  *    send, at most one MSS (less timestamps), at or after SND.UNA, new
  *    data inside min(SND.WND, cwnd) (except the one segment resent from
- *    SND.UNA), every byte equal to what the application sent at that
+ *    SND.UNA); in RFC 6675 recovery new data instead at SND.MAX, inside
+ *    SND.WND and with pipe + its length <= cwnd (SetPipe recomputed from
+ *    the scoreboard); every byte equal to what the application sent at that
  *    offset; FIN only when queued, after the last byte; segs_out/rsts_out
  *    count what was sent.
  *  - engine state after every operation: sequence variables ordered,
  *    out-of-order ranges inside the free ring, the advertised window no
  *    larger than the free ring, listeners' pending counts match their
- *    connections and the backlog, ownership flags match the harness's.
+ *    connections and the backlog, ownership flags match the harness's;
+ *    the SACK scoreboard ascending, disjoint, inside SND.UNA..SND.MAX;
+ *    cookie, TIME-WAIT reuse and challenge counters move only on input.
  *  - data: bytes_in == bytes read + bytes readable, bytes_in <= payload
  *    injected, bytes_out + send ring == bytes sent; every byte recv/peek
  *    returns is the pattern byte of its sequence number; recv's return
@@ -301,6 +335,7 @@ struct shadow {
 	bool have_ack;
 	uint32_t ack;      /* ACK last sent */
 	uint32_t tsval;    /* TSval last sent */
+	hz_time_t born;    /* when the harness saw it begin */
 };
 
 /* The segment being processed, for the RST checks. */
@@ -310,6 +345,34 @@ struct cur {
 	uint16_t sport, dport;
 	uint32_t seq, ack, seglen;
 	uint8_t flags;
+	struct hz_tcp_opts o; /* its options (they parsed) */
+	unsigned cookies;     /* cookie SYN-ACKs sent while processing it */
+	unsigned nrst;        /* RSTs sent while processing it ... */
+	struct {
+		struct hz_ipaddr src, dst;
+		uint16_t sport, dport;
+		uint32_t seq;
+	} rst[8];             /* ... the first eight of them */
+};
+
+/* A SYN cookie the engine sent (RFC 4987 3.6): no connection holds it,
+ * so the harness remembers the last few for the segments that answer. */
+struct cookie {
+	bool valid;
+	struct hz_ipaddr laddr, raddr;
+	uint16_t lport, rport;
+	uint32_t isn;      /* the cookie: our ISN in the SYN-ACK */
+	uint32_t peer_isn; /* the SYN's sequence number */
+	uint32_t tsval;    /* TSval of the SYN-ACK (carries WS/SACK bits) */
+	uint32_t peer_ts;  /* TSval of the SYN */
+};
+#define NCOOKIE 4
+
+/* Engine-wide counters the harness predicts (they move only in input). */
+struct model {
+	uint64_t cookies_sent, cookies_ok, cookies_bad, tw_reopened;
+	uint64_t chack_sent, chack_suppressed;
+	hz_time_t chack_at[8]; /* times of the latest challenge ACKs sent */
 };
 
 struct fip {
@@ -321,6 +384,9 @@ struct fip {
 	uint64_t outputs;
 	uint64_t rsts;
 	struct cur cur;
+	struct cookie ck[NCOOKIE];
+	unsigned ck_next;
+	struct model m;
 };
 
 static struct fip F;
@@ -403,6 +469,7 @@ FZ_NOCOV static void sync_slot(int i)
 		return;
 	memset(s, 0, sizeof *s);
 	s->valid = true;
+	s->born = now;
 	s->iss = c->iss;
 	s->lport = c->local.port;
 	s->rport = c->remote.port;
@@ -487,6 +554,155 @@ FZ_NOCOV static void fill_rx(uint8_t *d, size_t n, uint32_t seq)
 {
 	for (size_t k = 0; k < n; k++)
 		d[k] = pat_rx(seq + (uint32_t)k);
+}
+
+/* RFC 4987 3.6 as tcp.h / README.md describe haze's cookies: the MSS
+ * table, the 64 s counter in bits 31-27, the MSS index in bits 26-24. */
+static const uint16_t cookie_mss[4] = { 536, 1220, 1440, 1460 };
+#define COOKIE_PERIOD HZ_SEC(64)
+
+FZ_NOCOV static uint32_t cookie_counter(hz_time_t t)
+{
+	return (uint32_t)(t / COOKIE_PERIOD);
+}
+
+/* A SYN-ACK that belongs to no connection: a SYN cookie answering the
+ * SYN being processed (a listener at its backlog or a full table). */
+FZ_NOCOV static void check_cookie_synack(const struct hz_tcp_hdr *h, const struct hz_tcp_opts *o,
+                                         size_t dlen, const struct hz_ip_tx *tx)
+{
+	struct cur *in = &F.cur;
+	FZ_CHECK(in->on && CFG.syn_cookies);
+	FZ_CHECK((in->flags & (HZ_TCP_SYN | HZ_TCP_ACK | HZ_TCP_RST)) == HZ_TCP_SYN);
+	FZ_CHECK(any_listener(&in->dst, in->dport));
+	FZ_CHECK(h->flags == (HZ_TCP_SYN | HZ_TCP_ACK));
+	FZ_CHECK(h->sport == in->dport && h->dport == in->sport);
+	FZ_CHECK(addr_same(&tx->src, &in->dst) && addr_same(&tx->dst, &in->src));
+	FZ_CHECK(h->ack == in->seq + 1u && dlen == 0);
+	/* The window is the one a connection's SYN-ACK offers: the passive
+	 * receive ring, unscaled (RFC 7323 2.2), at most 65535. */
+	FZ_CHECK(h->wnd == HZ_MIN(rcv_cap, (size_t)0xffffu));
+	FZ_CHECK(in->cookies == 0);
+	in->cookies++;
+	/* Its ISN is no connection's: it is a cookie. */
+	for (int i = 0; i < NCONN; i++)
+		if (conns[i].state != HZ_TCP_CLOSED)
+			FZ_CHECK(conns[i].iss != h->seq);
+	/* The layout: counter, then the largest table MSS not above the
+	 * peer's (536 without the option) and the one we announce. */
+	FZ_CHECK(h->seq >> 27 == (cookie_counter(now) & 31u));
+	FZ_CHECK(o->present & HZ_TCP_OPTF_MSS);
+	FZ_CHECK(o->mss >= 64);
+	uint32_t lim = (in->o.present & HZ_TCP_OPTF_MSS) ? in->o.mss : 536u;
+	if (lim > o->mss)
+		lim = o->mss;
+	uint32_t idx = 0;
+	for (uint32_t k = 0; k < 4; k++)
+		if (cookie_mss[k] <= lim)
+			idx = k;
+	FZ_CHECK(((h->seq >> 24) & 7u) == idx);
+	FZ_CHECK(!(o->present & HZ_TCP_OPTF_SACK));
+	/* Options: answers to what the SYN offered; window scale and
+	 * SACK-permitted only with timestamps, their values in the TSval's
+	 * low 6 bits (0-3 the shift, 15 none; bit 4 SACK). */
+	bool ts = CFG.timestamps && (in->o.present & HZ_TCP_OPTF_TS);
+	FZ_CHECK(!!(o->present & HZ_TCP_OPTF_TS) == ts);
+	bool ws = ts && CFG.window_scaling && (in->o.present & HZ_TCP_OPTF_WS);
+	FZ_CHECK(!!(o->present & HZ_TCP_OPTF_WS) == ws);
+	if (ws)
+		FZ_CHECK(o->ws <= HZ_TCP_WS_MAX);
+	bool sack = ts && CFG.sack && (in->o.present & HZ_TCP_OPTF_SACK_PERM);
+	FZ_CHECK(!!(o->present & HZ_TCP_OPTF_SACK_PERM) == sack);
+	if (ts) {
+		FZ_CHECK(o->tsecr == in->o.tsval);
+		uint32_t shift = in->o.ws > HZ_TCP_WS_MAX ? HZ_TCP_WS_MAX : in->o.ws;
+		FZ_CHECK((o->tsval & 0xfu) == (ws ? shift : 15u));
+		FZ_CHECK(!!(o->tsval & 0x10u) == sack);
+	}
+	struct cookie *k = &F.ck[F.ck_next++ % NCOOKIE];
+	k->valid = true;
+	k->laddr = in->dst;
+	k->raddr = in->src;
+	k->lport = in->dport;
+	k->rport = in->sport;
+	k->isn = h->seq;
+	k->peer_isn = in->seq;
+	k->tsval = (o->present & HZ_TCP_OPTF_TS) ? o->tsval : 0;
+	k->peer_ts = (in->o.present & HZ_TCP_OPTF_TS) ? in->o.tsval : 0;
+}
+
+/* The latest cookie the engine sent to this 4-tuple, or NULL. */
+FZ_NOCOV static const struct cookie *find_cookie(const struct hz_ipaddr *laddr, uint16_t lport,
+                                                 const struct hz_ipaddr *raddr, uint16_t rport)
+{
+	for (unsigned n = 1; n <= NCOOKIE; n++) {
+		const struct cookie *k = &F.ck[(F.ck_next - n) % NCOOKIE];
+		if (k->valid && k->lport == lport && k->rport == rport && addr_same(&k->laddr, laddr) &&
+		    addr_same(&k->raddr, raddr))
+			return k;
+	}
+	return NULL;
+}
+
+/* RFC 6675 4 over haze's scoreboard (ascending, disjoint SACKed ranges,
+ * tcp_internal.h): IsLost(seq) is DupThresh (3) ranges above seq or more
+ * than 2 * SMSS SACKed bytes above it; SetPipe counts every unSACKed
+ * byte from SND.UNA to SND.MAX once if not lost and once more if below
+ * HighRxt during recovery. */
+FZ_NOCOV static bool ref_is_lost(const struct hz_tcp_conn *c, uint32_t seq, uint32_t smss)
+{
+	uint64_t bytes = 0;
+	unsigned ranges = 0;
+	for (unsigned k = 0; k < c->nscore; k++) {
+		uint32_t l = c->score[k].left, r = c->score[k].right;
+		uint32_t from = hz_tcp_seq_gt(l, seq) ? l : seq + 1u;
+		if (hz_tcp_seq_lt(from, r))
+			bytes += r - from;
+		if (hz_tcp_seq_gt(l, seq))
+			ranges++;
+	}
+	return ranges >= 3 || bytes > 2ull * smss;
+}
+
+FZ_NOCOV static uint64_t ref_pipe(const struct hz_tcp_conn *c, uint32_t smss)
+{
+	uint64_t pipe = 0;
+	bool rec = c->flags & HZ_TCP_CF_RECOVERY;
+	uint32_t cur = c->snd_una;
+	for (unsigned k = 0; k <= c->nscore; k++) {
+		uint32_t end = k < c->nscore ? c->score[k].left : c->snd_max;
+		/* Within a hole every byte has the same SACKed bytes above. */
+		if (hz_tcp_seq_lt(cur, end)) {
+			if (!ref_is_lost(c, cur, smss))
+				pipe += end - cur;
+			if (rec && hz_tcp_seq_gt(c->high_rxt, cur))
+				pipe += (hz_tcp_seq_lt(c->high_rxt, end) ? c->high_rxt : end) - cur;
+		}
+		if (k < c->nscore)
+			cur = c->score[k].right;
+	}
+	return pipe;
+}
+
+/* The payload of a full segment: the MSS less the options an ACK
+ * carries (timestamps, SACK blocks for the out-of-order data held). */
+FZ_NOCOV static uint32_t smss_of(const struct hz_tcp_conn *c)
+{
+	struct hz_tcp_opts o;
+	memset(&o, 0, sizeof o);
+	if (c->flags & HZ_TCP_CF_TS)
+		o.present |= HZ_TCP_OPTF_TS;
+	if ((c->flags & HZ_TCP_CF_SACK) && CFG.sack && c->nooo) {
+		o.present |= HZ_TCP_OPTF_SACK;
+		o.nsack = (uint8_t)HZ_MIN((unsigned)c->nooo, (o.present & HZ_TCP_OPTF_TS) ? 3u : 4u);
+	}
+	size_t ol = hz_tcp_opts_len(&o);
+	return c->mss > ol ? (uint32_t)(c->mss - ol) : 1u;
+}
+
+static bool in_sack_recovery(const struct hz_tcp_conn *c)
+{
+	return (c->flags & HZ_TCP_CF_RECOVERY) && (c->flags & HZ_TCP_CF_SACK) && CFG.sack;
 }
 
 FZ_NOCOV static void check_conn_segment(struct hz_tcp_conn *c, const struct hz_tcp_hdr *h,
@@ -586,8 +802,19 @@ FZ_NOCOV static void check_conn_segment(struct hz_tcp_conn *c, const struct hz_t
 		FZ_CHECK(tx_bytes_ok(data, dlen, off));
 		uint32_t end = h->seq + (uint32_t)dlen;
 		if (hz_tcp_seq_gt(end, c->snd_max) && h->seq != c->snd_una) {
-			uint32_t wnd = HZ_MIN(c->snd_wnd, c->cwnd);
-			FZ_CHECK(end - c->snd_una <= wnd);
+			if (in_sack_recovery(c)) {
+				/* RFC 6675 5 (C), NextSeg rule 2: new data only
+				 * while cwnd - pipe covers it, and inside the
+				 * peer's window (SACKed bytes are not in pipe,
+				 * so it may pass SND.UNA + cwnd). The engine
+				 * has not counted this segment yet. */
+				FZ_CHECK(h->seq == c->snd_max);
+				FZ_CHECK(end - c->snd_una <= c->snd_wnd);
+				FZ_CHECK(ref_pipe(c, smss_of(c)) + dlen <= c->cwnd);
+			} else {
+				uint32_t wnd = HZ_MIN(c->snd_wnd, c->cwnd);
+				FZ_CHECK(end - c->snd_una <= wnd);
+			}
 		}
 	}
 	if (h->flags & HZ_TCP_FIN) {
@@ -636,14 +863,25 @@ static int f_output(void *ctx, struct hz_pbuf *pb, const struct hz_ip_tx *tx)
 		 * two forms may coincide: either is accepted). */
 		bool own = c && h.flags == HZ_TCP_RST && h.seq == c->snd_max && dlen == 0 &&
 		           h.off == HZ_TCP_HDR_LEN;
+		if (f->cur.on && f->cur.nrst < 8) {
+			f->cur.rst[f->cur.nrst].src = tx->src;
+			f->cur.rst[f->cur.nrst].dst = tx->dst;
+			f->cur.rst[f->cur.nrst].sport = h.sport;
+			f->cur.rst[f->cur.nrst].dport = h.dport;
+			f->cur.rst[f->cur.nrst].seq = h.seq;
+		}
+		if (f->cur.on)
+			f->cur.nrst++;
 		if (own)
 			check_conn_segment(c, &h, &o, d + h.off, dlen);
 		else
 			check_reply_rst(&h, dlen, tx);
 		goto done;
 	}
-	FZ_CHECK(c != NULL);
-	check_conn_segment(c, &h, &o, d + h.off, dlen);
+	if (c)
+		check_conn_segment(c, &h, &o, d + h.off, dlen);
+	else
+		check_cookie_synack(&h, &o, dlen, tx);
 done:
 	f->in_output = false;
 	return f->out_rc;
@@ -728,10 +966,13 @@ FZ_NOCOV static void wire_checks(const uint8_t *p, size_t len, uint32_t pseudo)
 /* Invariants over the whole engine                                    */
 /* ------------------------------------------------------------------ */
 
+static void check_counters_still(void);
+
 FZ_NOCOV static void check_all(void)
 {
 	FZ_CHECK(!T.tx_busy && !F.in_output);
 	FZ_CHECK(T.segs_out == F.outputs && T.rsts_out == F.rsts);
+	check_counters_still();
 	for (int k = 0; k < NLIS; k++) {
 		const struct hz_tcp_listener *l = &lis[k];
 		unsigned held = 0;
@@ -793,6 +1034,21 @@ FZ_NOCOV static void check_all(void)
 		uint32_t fin = (c->flags & HZ_TCP_CF_FIN_SENT) ? 1u : 0u;
 		FZ_CHECK(hz_tcp_seq_le(c->snd_max, c->snd_buf_seq + (uint32_t)c->snd.len + fin));
 		FZ_CHECK(c->nooo <= HZ_TCP_OOO_MAX);
+		/* The RFC 6675 scoreboard (tcp.h): ascending, disjoint (and
+		 * not touching: touching ranges merge), inside
+		 * SND.UNA..SND.MAX; only with SACK agreed. */
+		FZ_CHECK(c->nscore <= HZ_TCP_SCORE_MAX);
+		if (c->nscore)
+			FZ_CHECK(c->flags & HZ_TCP_CF_SACK);
+		for (unsigned k = 0; k < c->nscore; k++) {
+			FZ_CHECK(hz_tcp_seq_lt(c->score[k].left, c->score[k].right));
+			FZ_CHECK(hz_tcp_seq_ge(c->score[k].left, c->snd_una));
+			FZ_CHECK(hz_tcp_seq_le(c->score[k].right, c->snd_max));
+			if (k)
+				FZ_CHECK(hz_tcp_seq_gt(c->score[k].left, c->score[k - 1].right));
+		}
+		if (c->flags & HZ_TCP_CF_RECOVERY)
+			FZ_CHECK(c->state >= HZ_TCP_ESTABLISHED);
 		if (c->state == HZ_TCP_SYN_SENT)
 			continue;
 		if (!(c->flags & HZ_TCP_CF_FIN_RCVD)) {
@@ -958,6 +1214,243 @@ static void on_listener_event(void *ctx, struct hz_tcp_listener *l, unsigned e)
 /* Injection                                                           */
 /* ------------------------------------------------------------------ */
 
+/* What a slot held before an input, to see what the input did to it. */
+struct snap {
+	bool live; /* not a free slot */
+	uint8_t state;
+	uint32_t flags;
+	const struct hz_tcp_listener *l;
+	uint32_t iss, snd_max;
+	struct hz_tcp_endpoint local, remote;
+	hz_time_t born;
+	uint64_t chacks;
+};
+
+FZ_NOCOV static void take_snap(struct snap *sn)
+{
+	for (int i = 0; i < NCONN; i++) {
+		const struct hz_tcp_conn *c = &conns[i];
+		sync_slot(i);
+		sn[i].live = !slot_is_free(c);
+		sn[i].state = c->state;
+		sn[i].flags = c->flags;
+		sn[i].l = c->listener;
+		sn[i].iss = c->iss;
+		sn[i].snd_max = c->snd_max;
+		sn[i].local = c->local;
+		sn[i].remote = c->remote;
+		sn[i].born = SH[i].born;
+		sn[i].chacks = c->st.challenge_acks;
+	}
+}
+
+/* Does slot i still hold the connection it held at the snapshot? */
+FZ_NOCOV static bool same_conn(int i, const struct snap *sn)
+{
+	const struct hz_tcp_conn *c = &conns[i];
+	return sn->live && !slot_is_free(c) && c->iss == sn->iss && c->local.port == sn->local.port &&
+	       c->remote.port == sn->remote.port && addr_same(&c->local.addr, &sn->local.addr) &&
+	       addr_same(&c->remote.addr, &sn->remote.addr);
+}
+
+/* The listener a segment to addr:port reaches (a specific address wins
+ * over a wildcard one). */
+FZ_NOCOV static struct hz_tcp_listener *find_listener(const struct hz_ipaddr *addr, uint16_t port)
+{
+	struct hz_tcp_listener *wild = NULL;
+	for (int k = 0; k < NLIS; k++) {
+		struct hz_tcp_listener *l = &lis[k];
+		if (!l->used || l->local.port != port)
+			continue;
+		if (l->local.addr.family == HZ_AF_NONE || addr_zero(&l->local.addr))
+			wild = l;
+		else if (addr_same(&l->local.addr, addr))
+			return l;
+	}
+	return wild;
+}
+
+/* Can a passive open get a slot: a free one, or a TIME-WAIT one no
+ * application holds (every harness slot has default ring memory). */
+FZ_NOCOV static bool slot_available(void)
+{
+	for (int i = 0; i < NCONN; i++) {
+		const struct hz_tcp_conn *c = &conns[i];
+		if (slot_is_free(c) || (c->state == HZ_TCP_TIME_WAIT && !(c->flags & HZ_TCP_CF_APP_OWNED)))
+			return true;
+	}
+	return false;
+}
+
+
+/* Engine-wide counters that only segments move. */
+FZ_NOCOV static void check_counters_still(void)
+{
+	FZ_CHECK(T.cookies_sent == F.m.cookies_sent && T.cookies_ok == F.m.cookies_ok);
+	FZ_CHECK(T.cookies_bad == F.m.cookies_bad && T.tw_reopened == F.m.tw_reopened);
+	FZ_CHECK(T.chack_suppressed == F.m.chack_suppressed);
+}
+
+FZ_NOCOV static void check_listener_side(const struct snap *sn, const struct hz_tcp_conn *before,
+                                         const struct hz_tcp_listener *to_l, bool syn_only,
+                                         bool tw_expect, uint32_t tw_floor, bool room,
+                                         bool cookie_try, uint8_t fl, int rc, int reason,
+                                         uint64_t outs)
+{
+	const struct cur *in = &F.cur;
+	struct hz_tcp_conn *after = find_conn(&in->dst, in->dport, &in->src, in->sport);
+	uint64_t dsent = T.cookies_sent - F.m.cookies_sent;
+	uint64_t dok = T.cookies_ok - F.m.cookies_ok;
+	uint64_t dbad = T.cookies_bad - F.m.cookies_bad;
+	uint64_t dtw = T.tw_reopened - F.m.tw_reopened;
+	F.m.cookies_sent = T.cookies_sent;
+	F.m.cookies_ok = T.cookies_ok;
+	F.m.cookies_bad = T.cookies_bad;
+	F.m.tw_reopened = T.tw_reopened;
+
+	/* A cookie SYN-ACK was sent exactly when the counter moved. */
+	FZ_CHECK(dsent <= 1 && dsent == in->cookies);
+	FZ_CHECK(dtw == (tw_expect ? 1u : 0u));
+	if (to_l && syn_only) {
+		if (room) {
+			FZ_CHECK(dsent == 0 && rc == HZ_OK);
+			FZ_CHECK(after && after->state == HZ_TCP_SYN_RECEIVED && after->listener == to_l);
+			/* RFC 1122 4.2.2.13 / RFC 6191: the new ISS lies above
+			 * the old incarnation's sequence space. */
+			if (tw_expect)
+				FZ_CHECK(hz_tcp_seq_gt(after->iss, tw_floor));
+		} else if (CFG.syn_cookies) {
+			FZ_CHECK(!after && dsent == 1 && rc == HZ_OK && reason < 0);
+		} else {
+			FZ_CHECK(!after && dsent == 0 && rc == HZ_ERR_NO_SPACE && F.outputs == outs);
+			FZ_CHECK(reason == (to_l->pending >= to_l->backlog ? HZ_TCP_DROP_BACKLOG_FULL
+			                                                   : HZ_TCP_DROP_NO_CONN_SLOT));
+		}
+	} else {
+		FZ_CHECK(dsent == 0);
+	}
+	(void)before;
+
+	FZ_CHECK(dok + dbad <= 1);
+	if (!cookie_try) {
+		FZ_CHECK(dok == 0 && dbad == 0);
+		if (to_l && (fl & HZ_TCP_ACK) && !(fl & HZ_TCP_RST)) {
+			/* RFC 9293 3.10.7.2: an ACK to a listener gets a RST. */
+			FZ_CHECK(!after && reason == HZ_TCP_DROP_LISTEN_BAD && in->nrst == 1);
+		}
+		return;
+	}
+	if (dbad) {
+		/* Not our cookie: the listener's RST. */
+		FZ_CHECK(!after && reason == HZ_TCP_DROP_LISTEN_BAD && in->nrst == 1);
+		return;
+	}
+	if (!dok) {
+		/* A valid cookie and no room for it, not even by resetting a
+		 * half-open connection: dropped, the peer will retry. */
+		FZ_CHECK(!after && rc == HZ_ERR_NO_SPACE && reason == HZ_TCP_DROP_BACKLOG_FULL);
+		FZ_CHECK(F.outputs == outs && !room);
+		for (int i = 0; i < NCONN; i++)
+			FZ_CHECK(!(sn[i].live && sn[i].l == to_l && sn[i].state == HZ_TCP_SYN_RECEIVED));
+		return;
+	}
+	/* A cookie created the connection, and the ACK completed it. */
+	uint32_t isn = in->ack - 1u;
+	FZ_CHECK(((cookie_counter(now) - (isn >> 27)) & 31u) <= 1u);
+	FZ_CHECK(((isn >> 24) & 7u) < 4u);
+	FZ_CHECK(after && (after->flags & HZ_TCP_CF_COOKIE));
+	FZ_CHECK(after->iss == isn && after->irs == in->seq - 1u);
+	FZ_CHECK(after->state >= HZ_TCP_ESTABLISHED);
+	FZ_CHECK(after->listener == to_l || owned[slot_of(after)]);
+	FZ_CHECK(after->mss <= cookie_mss[(isn >> 24) & 7u]);
+	/* To make room it may reset the oldest half-open connection of the
+	 * listener, with <SEQ=SND.MAX><RST>. */
+	int victim = -1, nv = 0;
+	for (int i = 0; i < NCONN; i++) {
+		if (sn[i].live && sn[i].l == to_l && sn[i].state == HZ_TCP_SYN_RECEIVED && !same_conn(i, &sn[i])) {
+			victim = i;
+			nv++;
+		}
+	}
+	FZ_CHECK(nv <= 1);
+	if (!nv) {
+		FZ_CHECK(room);
+		return;
+	}
+	FZ_CHECK(!room);
+	const struct snap *v = &sn[victim];
+	for (int i = 0; i < NCONN; i++)
+		if (sn[i].live && sn[i].l == to_l && sn[i].state == HZ_TCP_SYN_RECEIVED)
+			FZ_CHECK(v->born <= sn[i].born);
+	bool rst = false;
+	for (unsigned k = 0; k < in->nrst && k < 8; k++)
+		if (in->rst[k].sport == v->local.port && in->rst[k].dport == v->remote.port &&
+		    addr_same(&in->rst[k].src, &v->local.addr) && addr_same(&in->rst[k].dst, &v->remote.addr) &&
+		    in->rst[k].seq == v->snd_max)
+			rst = true;
+	FZ_CHECK(rst);
+}
+
+/* RFC 5961 3.2, 4.2, 5.2: an in-window RST not at RCV.NXT, a SYN in a
+ * synchronized state, an ACK too old: each is answered by one challenge
+ * ACK, unless the limit of cfg.challenge_ack_limit per second (section
+ * 7) is reached, and then counted in t->chack_suppressed instead. */
+FZ_NOCOV static void check_challenge(const struct snap *sn, const struct hz_tcp_conn *before, int reason,
+                                     uint64_t outs)
+{
+	uint64_t dsup = T.chack_suppressed - F.m.chack_suppressed;
+	F.m.chack_suppressed = T.chack_suppressed;
+	bool chal = reason == HZ_TCP_DROP_RST_CHALLENGED || reason == HZ_TCP_DROP_ACK_CHALLENGED ||
+	            reason == HZ_TCP_DROP_SYN_CHALLENGED;
+	int bi = before ? slot_of(before) : -1;
+	uint64_t dch = 0;
+	for (int i = 0; i < NCONN; i++) {
+		if (!same_conn(i, &sn[i]))
+			continue;
+		uint64_t d = conns[i].st.challenge_acks - sn[i].chacks;
+		if (i == bi)
+			dch = d;
+		else
+			FZ_CHECK(d == 0);
+	}
+	FZ_CHECK(dsup <= 1 && dch <= 1 && dch + dsup <= 1);
+	if (!chal)
+		FZ_CHECK(dch == 0 && dsup == 0);
+	/* A passive connection in SYN-RECEIVED given a SYN goes back to
+	 * LISTEN (RFC 9293 3.10.7.4): no challenge; every other case has
+	 * one, sent or suppressed. */
+	if (chal && bi >= 0 && same_conn(bi, &sn[bi]))
+		FZ_CHECK(dch + dsup == 1);
+	uint32_t limit = CFG.challenge_ack_limit;
+	if (dch) {
+		FZ_CHECK(F.outputs > outs);
+		F.m.chack_at[F.m.chack_sent++ % 8] = now;
+		if (limit) {
+			FZ_CHECK(T.chack_count >= 1 && T.chack_count <= limit);
+			FZ_CHECK(T.chack_window <= now && now - T.chack_window < HZ_SEC(1));
+		}
+		if (limit && limit <= 8) {
+			/* No more than the limit in the current second. */
+			unsigned n = 0;
+			for (uint64_t k = 0; k < 8 && k < F.m.chack_sent; k++)
+				if (F.m.chack_at[(F.m.chack_sent - 1 - k) % 8] >= T.chack_window)
+					n++;
+			FZ_CHECK(n <= limit);
+		}
+	}
+	if (dsup) {
+		/* Suppressed only at the limit: `limit` sent within the last
+		 * second. */
+		FZ_CHECK(limit != 0 && T.chack_count >= limit);
+		FZ_CHECK(now - T.chack_window < HZ_SEC(1));
+		if (limit <= 8) {
+			FZ_CHECK(F.m.chack_sent >= limit);
+			hz_time_t t = F.m.chack_at[(F.m.chack_sent - limit) % 8];
+			FZ_CHECK(now < HZ_SEC(1) || t > now - HZ_SEC(1));
+		}
+	}
+}
+
 /* Offer seg[0..len) from src to dst; raw says whether the payload is
  * from the input (not from pat_rx). */
 static void inject(uint8_t *seg, size_t len, const struct hz_ipaddr *src,
@@ -1008,6 +1501,9 @@ static void inject(uint8_t *seg, size_t len, const struct hz_ipaddr *src,
 		F.cur.flags = seg[13];
 		F.cur.seglen = (uint32_t)dlen + ((seg[13] & HZ_TCP_SYN) ? 1u : 0u) +
 		               ((seg[13] & HZ_TCP_FIN) ? 1u : 0u);
+		F.cur.o = ro;
+		F.cur.cookies = 0;
+		F.cur.nrst = 0;
 		to_nobody = !find_conn(dst, dport, src, sport) && !any_listener(dst, dport);
 	}
 	/* Account the payload to the connection it reaches before the call:
@@ -1020,6 +1516,40 @@ static void inject(uint8_t *seg, size_t len, const struct hz_ipaddr *src,
 		if (raw && dlen)
 			SH[i].tainted = true;
 	}
+	/* What the listener side must do (tcp.h hz_tcp_listener_open,
+	 * README.md): a SYN reopens a TIME-WAIT connection the application
+	 * released when a listener has the port and its TSval (timestamps
+	 * on both) or sequence number is newer (RFC 6191); a SYN for a
+	 * listener with room opens a connection, else gets a SYN cookie
+	 * (cfg.syn_cookies) or is dropped; an ACK for a listener that sent
+	 * cookies in the last 128 s is checked as a cookie. */
+	struct snap sn[NCONN];
+	take_snap(sn);
+	uint8_t fl = exp_drop < 0 ? seg[13] : 0;
+	bool syn_only = exp_drop < 0 && (fl & (HZ_TCP_SYN | HZ_TCP_ACK | HZ_TCP_RST)) == HZ_TCP_SYN;
+	struct hz_tcp_listener *L = exp_drop < 0 ? find_listener(dst, dport) : NULL;
+	bool tw_expect = false;
+	uint32_t tw_floor = 0;
+	if (before && before->state == HZ_TCP_TIME_WAIT && !(before->flags & HZ_TCP_CF_APP_OWNED) &&
+	    syn_only && L) {
+		if ((before->flags & HZ_TCP_CF_TS) && (ro.present & HZ_TCP_OPTF_TS))
+			tw_expect = hz_tcp_seq_gt(ro.tsval, before->ts_recent);
+		else
+			tw_expect = hz_tcp_seq_gt(F.cur.seq, before->rcv_nxt);
+		tw_floor = before->snd_max;
+	}
+	struct hz_tcp_listener *to_l = (!before || tw_expect) ? L : NULL;
+	unsigned pending = 0;
+	bool room = false, cookie_try = false;
+	if (to_l) {
+		pending = to_l->pending;
+		if (tw_expect && before->listener == to_l)
+			pending--;
+		room = pending < to_l->backlog && slot_available();
+		cookie_try = CFG.syn_cookies && to_l->cookie_at && now - to_l->cookie_at < 2 * COOKIE_PERIOD &&
+		             (fl & (HZ_TCP_ACK | HZ_TCP_SYN | HZ_TCP_RST)) == HZ_TCP_ACK;
+	}
+
 	uint64_t drops_before[HZ_TCP_DROP_COUNT];
 	memcpy(drops_before, T.drops, sizeof drops_before);
 	uint64_t segs_in = T.segs_in, outs = F.outputs;
@@ -1033,9 +1563,12 @@ static void inject(uint8_t *seg, size_t len, const struct hz_ipaddr *src,
 #endif
 
 	uint64_t ndrops = 0;
+	int reason = -1;
 	for (unsigned k = 0; k < HZ_TCP_DROP_COUNT; k++) {
 		FZ_CHECK(T.drops[k] >= drops_before[k]);
 		ndrops += T.drops[k] - drops_before[k];
+		if (T.drops[k] != drops_before[k])
+			reason = (int)k;
 	}
 	FZ_CHECK(T.segs_in == segs_in + 1);
 	FZ_CHECK(rc <= 0 && rc != HZ_ERR_REFUSED);
@@ -1053,8 +1586,12 @@ static void inject(uint8_t *seg, size_t len, const struct hz_ipaddr *src,
 		FZ_CHECK(rc == exp_rc[exp_drop]);
 		FZ_CHECK(T.drops[exp_drop] == drops_before[exp_drop] + 1);
 		FZ_CHECK(F.outputs == outs);
+		check_counters_still();
 		return;
 	}
+	check_listener_side(sn, before, to_l, syn_only, tw_expect, tw_floor, room, cookie_try, fl, rc,
+	                    reason, outs);
+	check_challenge(sn, before, reason, outs);
 	if (to_nobody) {
 		FZ_CHECK(rc == HZ_ERR_NOT_FOUND);
 		FZ_CHECK(T.drops[HZ_TCP_DROP_NO_LISTENER] == drops_before[HZ_TCP_DROP_NO_LISTENER] + 1);
@@ -1113,6 +1650,18 @@ static void op_built(struct fz_in *in)
 		sync_slot(slot);
 	uint32_t sbase[4] = { c ? c->rcv_nxt : 0, c ? c->irs : 0, c ? c->rcv_adv : 0, 0 };
 	uint32_t abase[4] = { c ? c->snd_max : 0, c ? c->snd_una : 0, c ? c->iss : 0, 0 };
+	uint32_t ts_base = c ? c->ts_recent : 0, tsecr_base = slot >= 0 ? SH[slot].tsval : 0;
+	const struct cookie *ck = c ? NULL : find_cookie(&dst, dport, &src, sport);
+	if (ck) {
+		/* The cookie SYN-ACK this tuple was sent stands for the
+		 * connection it would become. */
+		sbase[0] = sbase[2] = ck->peer_isn + 1u;
+		sbase[1] = ck->peer_isn;
+		abase[0] = abase[1] = ck->isn + 1u;
+		abase[2] = ck->isn;
+		ts_base = ck->peer_ts;
+		tsecr_base = ck->tsval;
+	}
 	uint32_t seq = sbase[mode & 3] + seqv;
 	uint32_t ack = abase[(mode >> 2) & 3] + ackv;
 
@@ -1137,8 +1686,8 @@ static void op_built(struct fz_in *in)
 		}
 		if (m & 0x08u) {
 			uint8_t b[10] = { 8, 10 };
-			uint32_t tsval = (c ? c->ts_recent : 0) + fz_u32(in);
-			uint32_t tsecr = (slot >= 0 ? SH[slot].tsval : 0) + fz_u32(in);
+			uint32_t tsval = ts_base + fz_u32(in);
+			uint32_t tsecr = tsecr_base + fz_u32(in);
 			hz_be32_store(b + 2, tsval);
 			hz_be32_store(b + 6, tsecr);
 			olen = put_opt(ob, olen, b, 10);
@@ -1503,6 +2052,10 @@ static void setup(struct fz_in *in)
 	CFG.keepalive = c2 & 0x10u;
 	if (c2 & 0x20u)
 		CFG.mss_max = 536;
+	if (c2 & 0x40u)
+		CFG.syn_cookies = false;
+	if (c2 & 0x80u)
+		CFG.challenge_ack_limit = 2;
 
 	snd_cap = snds[c1 & 3];
 	rcv_cap = rcvs[(c1 >> 2) & 3];
@@ -1580,7 +2133,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, " [%s%s in=%llu out=%llu rd=%llu]", hz_tcp_state_name(conns[i].state),
 			        owned[i] ? "*" : "", (unsigned long long)conns[i].st.bytes_in,
 			        (unsigned long long)conns[i].st.bytes_out, (unsigned long long)SH[i].read);
-		fprintf(stderr, "\n");
+		fprintf(stderr, " cookies %llu/%llu/%llu tw %llu chack %llu/%llu\n",
+		        (unsigned long long)T.cookies_sent, (unsigned long long)T.cookies_ok,
+		        (unsigned long long)T.cookies_bad, (unsigned long long)T.tw_reopened,
+		        (unsigned long long)F.m.chack_sent, (unsigned long long)T.chack_suppressed);
 #endif
 	}
 	for (unsigned k = 0; k < HZ_TCP_DROP_COUNT; k++)

@@ -101,6 +101,7 @@ void hz_tcp_config_default(struct hz_tcp_config *cfg)
 	cfg->timestamps = true;
 	cfg->sack = true;
 	cfg->syn_cookies = true;
+	cfg->challenge_ack_limit = 1000;
 }
 
 /* ------------------------------------------------------------------ */
@@ -174,6 +175,31 @@ uint32_t hz_tcp_isn(const struct hz_tcp *t, const struct hz_tcp_endpoint *local,
 static uint32_t ts_now(const struct hz_tcp_conn *c)
 {
 	return (uint32_t)(c->tcp->now / 1000u) + c->ts_offset;
+}
+
+/* SYN cookies (RFC 4987 3.6). The ISN of a cookie SYN-ACK is
+ *   bits 31-27  a 64 s counter, mod 32
+ *   bits 26-24  index of the MSS in cookie_mss[]
+ *   bits 23-0   SipHash-2-4 of the 4-tuple, the peer's ISN, the full
+ *               counter and the MSS index, under the ISN key.
+ * A returning ACK must acknowledge ISN + 1 within two periods (64-128 s).
+ * Window scale and SACK-permitted survive only with timestamps: their
+ * values ride in the low 6 bits of our TSval, which the peer echoes
+ * (bits 0-3 the shift, 15 = no scaling; bit 4 SACK). Without timestamps
+ * a cookie connection has neither (RFC 4987 3.6 lists this cost). */
+#define COOKIE_PERIOD HZ_SEC(64)
+#define COOKIE_WS_NONE 15u
+#define COOKIE_SACK 0x10u
+static const uint16_t cookie_mss[4] = { 536, 1220, 1440, 1460 };
+
+static uint32_t cookie_tsval(const struct hz_tcp_conn *c, uint32_t ts)
+{
+	uint32_t bits = (c->flags & HZ_TCP_CF_WS) ? c->snd_wscale : COOKIE_WS_NONE;
+	if (c->flags & HZ_TCP_CF_SACK)
+		bits |= COOKIE_SACK;
+	uint32_t v = (ts & ~0x3fu) | bits;
+	/* Never ahead of the clock: later TSvals must not go back. */
+	return hz_tcp_seq_gt(v, ts) ? v - 64u : v;
 }
 
 /* ------------------------------------------------------------------ */
@@ -418,6 +444,8 @@ static int xmit(struct hz_tcp_conn *c, uint32_t seq, uint8_t flags, size_t off, 
 	}
 	if (o.present & HZ_TCP_OPTF_TS) {
 		o.tsval = ts_now(c);
+		if ((flags & HZ_TCP_SYN) && (c->flags & HZ_TCP_CF_COOKIE))
+			o.tsval = cookie_tsval(c, o.tsval);
 		/* RFC 7323 3.2: TSecr is zero in an initial SYN. */
 		o.tsecr = (flags & HZ_TCP_ACK) ? c->ts_recent : 0;
 	}
@@ -471,7 +499,7 @@ static int xmit(struct hz_tcp_conn *c, uint32_t seq, uint8_t flags, size_t off, 
 	uint32_t pseudo = ip->pseudo(ip->ctx, &tx.src, &tx.dst, HZ_TCP_PROTO, pb.len);
 	hz_be16_store(hdr + 16, hz_tcp_csum_compute(pseudo, hdr, pb.len));
 	if (flags & HZ_TCP_ACK) {
-		c->flags &= (uint16_t)~HZ_TCP_CF_ACK_NOW;
+		c->flags &= ~HZ_TCP_CF_ACK_NOW;
 		c->delack_at = HZ_TIME_NEVER;
 		c->unacked_segs = 0;
 	}
@@ -497,6 +525,23 @@ static void send_ack(struct hz_tcp_conn *c)
 /* RFC 5961 3.2/4.2/5.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
 static void challenge_ack(struct hz_tcp_conn *c)
 {
+	/* RFC 5961 7: at most challenge_ack_limit per second for the whole
+	 * engine, so a flood of spoofed segments cannot make us a traffic
+	 * amplifier. (A fixed global limit is itself observable, RFC 5961
+	 * 10 / CVE-2016-5696; pick it high or 0 where that matters.) */
+	struct hz_tcp *t = c->tcp;
+	uint32_t limit = t->cfg.challenge_ack_limit;
+	if (limit) {
+		if (t->chack_window == 0 || t->now - t->chack_window >= HZ_SEC(1)) {
+			t->chack_window = t->now ? t->now : 1;
+			t->chack_count = 0;
+		}
+		if (t->chack_count >= limit) {
+			t->chack_suppressed++;
+			return;
+		}
+		t->chack_count++;
+	}
 	c->st.challenge_acks++;
 	send_ack(c);
 }
@@ -606,12 +651,19 @@ static bool can_send_data(const struct hz_tcp_conn *c)
 
 /* Send what the windows, Nagle and sender SWS avoidance allow
  * (RFC 9293 3.8.6.2.1, 3.7.4; RFC 5681 for cwnd). */
+static void sack_output(struct hz_tcp_conn *c);
+
 static void output(struct hz_tcp_conn *c)
 {
 	if (!can_send_data(c))
 		return;
 	size_t pmax = seg_payload_max(c);
-	for (;;) {
+	/* In RFC 6675 loss recovery the scoreboard and pipe decide. */
+	bool sack_rec = (c->flags & HZ_TCP_CF_RECOVERY) && (c->flags & HZ_TCP_CF_SACK) &&
+	                c->tcp->cfg.sack;
+	if (sack_rec)
+		sack_output(c);
+	while (!sack_rec) {
 		if (SEQ_LT(c->snd_nxt, c->snd_buf_seq))
 			c->snd_nxt = c->snd_buf_seq;
 		size_t off = c->snd_nxt - c->snd_buf_seq;
@@ -825,7 +877,7 @@ static void syn_opts(struct hz_tcp_conn *c, const struct hz_tcp_opts *o)
 		c->flags |= HZ_TCP_CF_WS;
 		c->snd_wscale = HZ_MIN(o->ws, HZ_TCP_WS_MAX);
 	} else {
-		c->flags &= (uint16_t)~HZ_TCP_CF_WS;
+		c->flags &= ~HZ_TCP_CF_WS;
 		c->snd_wscale = 0;
 		c->rcv_wscale = 0;
 	}
@@ -834,7 +886,7 @@ static void syn_opts(struct hz_tcp_conn *c, const struct hz_tcp_opts *o)
 		c->ts_recent = o->tsval;
 		c->ts_recent_at = c->tcp->now;
 	} else {
-		c->flags &= (uint16_t)~HZ_TCP_CF_TS;
+		c->flags &= ~HZ_TCP_CF_TS;
 	}
 	if (cfg->sack && (o->present & HZ_TCP_OPTF_SACK_PERM))
 		c->flags |= HZ_TCP_CF_SACK;
@@ -971,25 +1023,237 @@ static int drop(struct hz_tcp *t, unsigned reason, int err)
 	return err;
 }
 
-/* RFC 9293 3.10.7.2: a segment for a listener. */
-static int listen_input(struct hz_tcp *t, struct hz_tcp_listener *l, const struct seg *s)
+static uint32_t cookie_mac(const struct hz_tcp *t, const struct hz_tcp_endpoint *l,
+                           const struct hz_tcp_endpoint *r, uint32_t peer_isn, uint32_t count,
+                           uint32_t mssidx)
+{
+	uint8_t b[1 + 2 * 17 + 4 + 4 + 4 + 1];
+	b[0] = 2; /* domain tag: 0 ISNs, 1 timestamp offsets, 2 cookies */
+	b[1] = l->addr.family;
+	hz_memcpy(b + 2, l->addr.b, 16);
+	b[18] = r->addr.family;
+	hz_memcpy(b + 19, r->addr.b, 16);
+	hz_be16_store(b + 35, l->port);
+	hz_be16_store(b + 37, r->port);
+	hz_be32_store(b + 39, peer_isn);
+	hz_be32_store(b + 43, count);
+	b[47] = (uint8_t)mssidx;
+	return (uint32_t)hz_tcp_siphash24(t->isn_key, b, sizeof b) & 0xffffffu;
+}
+
+static uint32_t cookie_make(const struct hz_tcp *t, const struct hz_tcp_endpoint *l,
+                            const struct hz_tcp_endpoint *r, uint32_t peer_isn, uint32_t mssidx)
+{
+	uint32_t count = (uint32_t)(t->now / COOKIE_PERIOD);
+	return (count & 31u) << 27 | mssidx << 24 | cookie_mac(t, l, r, peer_isn, count, mssidx);
+}
+
+/* Whether isn is a cookie we made for this tuple and peer ISN in the
+ * last two periods; *mssidx its MSS index. */
+static bool cookie_check(const struct hz_tcp *t, const struct hz_tcp_endpoint *l,
+                         const struct hz_tcp_endpoint *r, uint32_t peer_isn, uint32_t isn,
+                         uint32_t *mssidx)
+{
+	uint32_t now = (uint32_t)(t->now / COOKIE_PERIOD);
+	uint32_t age = (now - (isn >> 27)) & 31u;
+	uint32_t idx = (isn >> 24) & 7u;
+	if (age > 1 || idx >= (uint32_t)HZ_ARRAY_LEN(cookie_mss) || now < age)
+		return false;
+	*mssidx = idx;
+	return cookie_mac(t, l, r, peer_isn, now - age, idx) == (isn & 0xffffffu);
+}
+
+/* The receive ring capacity passive connections get (for a cookie
+ * SYN-ACK's window and shift, which the connection must match later). */
+static size_t passive_rcv_cap(const struct hz_tcp *t)
+{
+	for (size_t i = 0; i < t->nconns; i++)
+		if (t->conns[i].def_snd && t->conns[i].def_rcv)
+			return t->conns[i].def_rcv_cap;
+	return 0;
+}
+
+/* Answer a SYN with a cookie SYN-ACK, keeping no state: a scratch
+ * connection carries what xmit needs. */
+static int cookie_send(struct hz_tcp *t, struct hz_tcp_listener *l, const struct seg *s)
+{
+	const struct hz_tcp_hdr *h = &s->h;
+	size_t cap = passive_rcv_cap(t);
+	if (!cap || !s->rx->ip)
+		return drop(t, HZ_TCP_DROP_BACKLOG_FULL, HZ_ERR_NO_SPACE);
+	struct hz_tcp_conn tmp;
+	hz_memset(&tmp, 0, sizeof tmp);
+	struct hz_tcp_conn *c = &tmp;
+	c->tcp = t;
+	c->ip = s->rx->ip;
+	c->local.addr = s->rx->dst;
+	c->local.port = h->dport;
+	c->remote.addr = s->rx->src;
+	c->remote.port = h->sport;
+	hz_tcp_ring_init(&c->rcv, NULL, cap);
+	/* No memory behind this stand-in ring, but its capacity is what the
+	 * SYN-ACK's window is computed from (ring_init zeroes it for NULL;
+	 * the fuzzer caught cookie SYN-ACKs advertising a zero window). */
+	c->rcv.cap = cap;
+	c->rcv_mss = mss_local(c);
+	c->rcv_wscale = t->cfg.window_scaling ? wscale_for(cap) : 0;
+	c->ts_offset = (uint32_t)tuple_hash(t, &c->local, &c->remote, 1);
+	syn_opts(c, &s->o);
+	/* The largest table MSS not above the peer's and our own. */
+	uint32_t peer = (s->o.present & HZ_TCP_OPTF_MSS) ? s->o.mss : c->mss;
+	peer = HZ_MIN(peer, (uint32_t)c->rcv_mss);
+	uint32_t idx = 0;
+	for (uint32_t k = 0; k < (uint32_t)HZ_ARRAY_LEN(cookie_mss); k++)
+		if (cookie_mss[k] <= peer)
+			idx = k;
+	/* Options ride in the TSval only; without timestamps they go. */
+	if (!(c->flags & HZ_TCP_CF_TS)) {
+		c->flags &= ~(HZ_TCP_CF_WS | HZ_TCP_CF_SACK);
+		c->rcv_wscale = 0;
+	}
+	c->flags |= HZ_TCP_CF_COOKIE;
+	c->iss = cookie_make(t, &c->local, &c->remote, h->seq, idx);
+	c->irs = h->seq;
+	c->rcv_nxt = h->seq + 1;
+	c->rcv_adv = c->rcv_nxt;
+	(void)xmit(c, c->iss, HZ_TCP_SYN | HZ_TCP_ACK, 0, 0);
+	t->cookies_sent++;
+	l->cookie_at = t->now ? t->now : 1;
+	return HZ_OK;
+}
+
+/* A connection slot for a validated cookie: a free one, else the oldest
+ * half-open connection of the listener gives way (RFC 4987 3.4: a
+ * proven peer beats an unproven one). Also when the listener is at its
+ * backlog, so the backlog still bounds what it holds. */
+static struct hz_tcp_conn *cookie_slot(struct hz_tcp *t, struct hz_tcp_listener *l)
+{
+	struct hz_tcp_conn *c = l->pending < l->backlog ? slot_take(t, true) : NULL;
+	if (c)
+		return c;
+	struct hz_tcp_conn *old = NULL;
+	for (size_t i = 0; i < t->nconns; i++) {
+		struct hz_tcp_conn *o = &t->conns[i];
+		/* The oldest by creation: retransmission timers back off, so
+		 * the earliest timer is not the oldest connection. */
+		if (o->listener == l && o->state == HZ_TCP_SYN_RECEIVED && o->def_snd && o->def_rcv &&
+		    (!old || (int32_t)(o->born - old->born) < 0))
+			old = o;
+	}
+	if (old) {
+		(void)xmit(old, old->snd_max, HZ_TCP_RST, 0, 0);
+		conn_free(old);
+		if (l->pending < l->backlog)
+			return slot_take(t, true);
+	}
+	return NULL;
+}
+
+static int conn_input(struct hz_tcp_conn *c, const struct seg *s);
+static void conn_flush(struct hz_tcp_conn *c);
+
+/* An ACK to a listener that may carry our cookie (RFC 4987 3.6). Only
+ * while cookies were sent in the last two periods, so a blind attacker
+ * cannot search for a valid cookie when none is in use. Returns 1 when
+ * it created the connection (and processed the segment through it), 0
+ * when it was no cookie of ours, or an error (a valid cookie with no
+ * room: dropped; the peer's next segment carries the cookie again). */
+static int cookie_ack(struct hz_tcp *t, struct hz_tcp_listener *l, const struct seg *s)
+{
+	const struct hz_tcp_hdr *h = &s->h;
+	if (!t->cfg.syn_cookies || !l->cookie_at || t->now - l->cookie_at >= 2 * COOKIE_PERIOD ||
+	    (h->flags & (HZ_TCP_SYN | HZ_TCP_RST)))
+		return 0;
+	struct hz_tcp_endpoint le = { .addr = s->rx->dst, .port = h->dport };
+	struct hz_tcp_endpoint re = { .addr = s->rx->src, .port = h->sport };
+	uint32_t idx;
+	if (!cookie_check(t, &le, &re, h->seq - 1, h->ack - 1, &idx)) {
+		t->cookies_bad++;
+		return 0;
+	}
+	struct hz_tcp_conn *c = cookie_slot(t, l);
+	if (!c)
+		return drop(t, HZ_TCP_DROP_BACKLOG_FULL, HZ_ERR_NO_SPACE);
+	t->cookies_ok++;
+	c->listener = l;
+	l->pending++;
+	c->ip = s->rx->ip;
+	c->local = le;
+	c->remote = re;
+	conn_begin(c);
+	c->iss = h->ack - 1;
+	c->snd_una = c->iss;
+	c->snd_nxt = c->iss + 1;
+	c->snd_max = c->iss + 1;
+	c->snd_buf_seq = c->iss + 1;
+	c->irs = h->seq - 1;
+	c->rcv_nxt = h->seq;
+	c->rcv_adv = c->rcv_nxt;
+	/* Rebuild the SYN's options from the cookie and the TSecr. */
+	struct hz_tcp_opts o;
+	hz_memset(&o, 0, sizeof o);
+	o.present = HZ_TCP_OPTF_MSS;
+	o.mss = cookie_mss[idx];
+	if ((s->o.present & HZ_TCP_OPTF_TS) && t->cfg.timestamps) {
+		uint32_t bits = s->o.tsecr & 0x3fu;
+		o.present |= HZ_TCP_OPTF_TS;
+		o.tsval = s->o.tsval;
+		if ((bits & 0xfu) != COOKIE_WS_NONE && (bits & 0xfu) <= HZ_TCP_WS_MAX) {
+			o.present |= HZ_TCP_OPTF_WS;
+			o.ws = (uint8_t)(bits & 0xfu);
+		}
+		if (bits & COOKIE_SACK)
+			o.present |= HZ_TCP_OPTF_SACK_PERM;
+	}
+	if (!(o.present & HZ_TCP_OPTF_WS))
+		c->rcv_wscale = 0;
+	syn_opts(c, &o);
+	c->flags |= HZ_TCP_CF_COOKIE;
+	c->state = HZ_TCP_SYN_RECEIVED;
+	c->born = c->tcp->born_next++;
+	wnd_update(c, h->seq, c->iss, 0, true);
+	rcv_adv_update(c); /* the window our SYN-ACK offered */
+	(void)conn_input(c, s);
+	conn_flush(c);
+	return 1;
+}
+
+/* RFC 9293 3.10.7.2: a segment for a listener. iss_floor, when not
+ * NULL, is the SND.MAX of a TIME-WAIT connection this SYN reopens: the new
+ * ISS must lie above it (RFC 1122 4.2.2.13). */
+static int listen_input(struct hz_tcp *t, struct hz_tcp_listener *l, const struct seg *s,
+                        const uint32_t *iss_floor)
 {
 	const struct hz_tcp_hdr *h = &s->h;
 	if (h->flags & HZ_TCP_RST)
 		return drop(t, HZ_TCP_DROP_LISTEN_BAD, HZ_ERR_BAD_STATE);
 	if (h->flags & HZ_TCP_ACK) {
+		int rc = cookie_ack(t, l, s);
+		if (rc > 0)
+			return HZ_OK;
+		if (rc < 0)
+			return rc;
+		/* Not a cookie: RFC 9293's RST for an ACK to a listener
+		 * (RFC 4987 says nothing more; a forged or old cookie is
+		 * just such an ACK). */
 		send_rst(t, s->rx, h, 0);
 		return drop(t, HZ_TCP_DROP_LISTEN_BAD, HZ_ERR_BAD_STATE);
 	}
 	if (!(h->flags & HZ_TCP_SYN))
 		return drop(t, HZ_TCP_DROP_LISTEN_BAD, HZ_ERR_BAD_STATE);
-	/* SYN cookies would answer here when the backlog is full: not yet
-	 * implemented, so the SYN is dropped and the peer retries. */
-	if (l->pending >= l->backlog)
+	/* A full backlog or table: a SYN cookie if enabled, else drop and
+	 * let the peer retry. */
+	if (l->pending >= l->backlog) {
+		if (t->cfg.syn_cookies)
+			return cookie_send(t, l, s);
 		return drop(t, HZ_TCP_DROP_BACKLOG_FULL, HZ_ERR_NO_SPACE);
+	}
 	struct hz_tcp_conn *c = slot_take(t, true);
-	if (!c)
+	if (!c) {
+		if (t->cfg.syn_cookies)
+			return cookie_send(t, l, s);
 		return drop(t, HZ_TCP_DROP_NO_CONN_SLOT, HZ_ERR_NO_SPACE);
+	}
 	c->listener = l;
 	l->pending++;
 	c->ip = s->rx->ip;
@@ -998,12 +1262,18 @@ static int listen_input(struct hz_tcp *t, struct hz_tcp_listener *l, const struc
 	c->remote.addr = s->rx->src;
 	c->remote.port = h->sport;
 	conn_begin(c);
+	if (iss_floor && !SEQ_GT(c->iss, *iss_floor)) {
+		c->iss = *iss_floor + 0x10000u;
+		c->snd_una = c->iss;
+		c->snd_nxt = c->snd_max = c->snd_buf_seq = c->iss + 1;
+	}
 	c->irs = h->seq;
 	c->rcv_nxt = h->seq + 1;
 	c->rcv_adv = c->rcv_nxt;
 	syn_opts(c, &s->o);
 	wnd_update(c, h->seq, c->iss, h->wnd, true);
 	c->state = HZ_TCP_SYN_RECEIVED;
+	c->born = c->tcp->born_next++;
 	/* Data or FIN in the SYN is not queued (no TCP Fast Open): it is
 	 * left unacknowledged, so the peer sends it again. */
 	(void)xmit(c, c->iss, HZ_TCP_SYN | HZ_TCP_ACK, 0, 0);
@@ -1061,6 +1331,7 @@ static int syn_sent_input(struct hz_tcp_conn *c, const struct seg *s)
 	 * again, now with an ACK. */
 	wnd_update(c, h->seq, c->iss, h->wnd, true);
 	c->state = HZ_TCP_SYN_RECEIVED;
+	c->born = c->tcp->born_next++;
 	(void)xmit(c, c->iss, HZ_TCP_SYN | HZ_TCP_ACK, 0, 0);
 	rtx_arm(c);
 	return HZ_OK;
@@ -1122,7 +1393,7 @@ static void fin_arrives(struct hz_tcp_conn *c)
 {
 	c->rcv_nxt++;
 	c->flags |= HZ_TCP_CF_FIN_RCVD | HZ_TCP_CF_ACK_NOW;
-	c->flags &= (uint16_t)~HZ_TCP_CF_FIN_OOO;
+	c->flags &= ~HZ_TCP_CF_FIN_OOO;
 	/* Nothing follows the FIN: out-of-order data a peer placed beyond its
 	 * own FIN is discarded, or every later ACK would SACK bytes after
 	 * the end of the stream (RFC 2018 4; found by the tcp fuzzer). */
@@ -1191,10 +1462,16 @@ static void data_arrives(struct hz_tcp_conn *c, uint32_t seq, const uint8_t *d, 
 }
 
 /* Retransmit the first unacknowledged segment (fast retransmit, NewReno
- * partial ACK, ICMP frag-needed). */
+ * partial ACK, timeout). Bytes past SND.MAX were never sent: they may
+ * fill the segment only as far as min(SND.WND, cwnd) allows from SND.UNA
+ * (found by the tcp fuzzer: a small first segment grew with never-sent
+ * bytes past the peer's window). The bytes already sent go whatever the
+ * window says (they were inside it when first sent). */
 static void rexmit_first(struct hz_tcp_conn *c)
 {
-	uint32_t used = send_at(c, c->snd_una, seg_payload_max(c));
+	uint32_t sent = c->snd_max - c->snd_una;
+	uint32_t room = HZ_MAX(sent, HZ_MIN(c->snd_wnd, c->cwnd));
+	uint32_t used = send_at(c, c->snd_una, HZ_MIN(seg_payload_max(c), (size_t)room));
 	if (used) {
 		c->st.retransmits++;
 		if (SEQ_LT(c->snd_nxt, c->snd_una + used))
@@ -1204,6 +1481,301 @@ static void rexmit_first(struct hz_tcp_conn *c)
 	}
 	if (c->rtt_at && SEQ_GE(c->rtt_seq, c->snd_una))
 		c->rtt_at = 0; /* Karn: the timed segment is ambiguous now */
+}
+
+/* ------------------------------------------------------------------ */
+/* SACK scoreboard (RFC 6675 3-4)                                      */
+/* ------------------------------------------------------------------ */
+
+/* Add [l, r) to the scoreboard, merging what it touches; returns the
+ * bytes it covers that were not SACKed before. */
+static uint32_t score_add(struct hz_tcp_conn *c, uint32_t l, uint32_t r)
+{
+	struct hz_tcp_sack_block out[HZ_TCP_SCORE_MAX + 1];
+	uint32_t len = r - l, covered = 0;
+	unsigned n = 0;
+	bool placed = false;
+	for (unsigned i = 0; i < c->nscore; i++) {
+		struct hz_tcp_sack_block b = c->score[i];
+		if (SEQ_LT(b.right, l)) {
+			out[n++] = b;
+			continue;
+		}
+		if (SEQ_GT(b.left, r)) {
+			if (!placed)
+				out[n++] = (struct hz_tcp_sack_block){ l, r };
+			placed = true;
+			out[n++] = b;
+			continue;
+		}
+		/* Overlapping or adjacent: count the overlap, then merge. */
+		uint32_t ol = SEQ_GT(b.left, l) ? b.left : l;
+		uint32_t or = SEQ_LT(b.right, r) ? b.right : r;
+		if (SEQ_LT(ol, or))
+			covered += or - ol;
+		if (SEQ_LT(b.left, l))
+			l = b.left;
+		if (SEQ_GT(b.right, r))
+			r = b.right;
+	}
+	if (!placed)
+		out[n++] = (struct hz_tcp_sack_block){ l, r };
+	/* Full: forget the highest range (see HZ_TCP_SCORE_MAX). */
+	if (n > HZ_TCP_SCORE_MAX)
+		n = HZ_TCP_SCORE_MAX;
+	for (unsigned i = 0; i < n; i++)
+		c->score[i] = out[i];
+	c->nscore = (uint8_t)n;
+	return len - covered;
+}
+
+uint32_t hz_tcp_score_update(struct hz_tcp_conn *c, const struct hz_tcp_opts *o)
+{
+	if (!(o->present & HZ_TCP_OPTF_SACK))
+		return 0;
+	uint32_t added = 0;
+	for (unsigned k = 0; k < o->nsack && k < HZ_TCP_SACK_MAX; k++) {
+		uint32_t l = o->sack[k].left, r = o->sack[k].right;
+		/* RFC 2018 / RFC 2883: a block at or below the cumulative ACK
+		 * is old or a D-SACK, one past SND.MAX is bogus: ignore. */
+		if (!SEQ_LT(l, r) || SEQ_GT(r, c->snd_max) || SEQ_LE(r, c->snd_una))
+			continue;
+		if (SEQ_LT(l, c->snd_una))
+			l = c->snd_una;
+		added += score_add(c, l, r);
+	}
+	return added;
+}
+
+void hz_tcp_score_prune(struct hz_tcp_conn *c)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->nscore; i++) {
+		struct hz_tcp_sack_block b = c->score[i];
+		if (SEQ_LE(b.right, c->snd_una))
+			continue;
+		if (SEQ_LT(b.left, c->snd_una))
+			b.left = c->snd_una;
+		c->score[n++] = b;
+	}
+	c->nscore = (uint8_t)n;
+}
+
+bool hz_tcp_score_lost(const struct hz_tcp_conn *c, uint32_t seq, uint32_t smss)
+{
+	/* RFC 6675 4, IsLost(): DupThresh discontiguous SACKed sequences
+	 * above seq (counted as ranges: the scoreboard keeps no segment
+	 * boundaries), or more than (DupThresh - 1) * SMSS SACKed bytes. */
+	uint32_t bytes = 0;
+	unsigned ranges = 0;
+	for (unsigned i = 0; i < c->nscore; i++) {
+		const struct hz_tcp_sack_block *b = &c->score[i];
+		if (!SEQ_GT(b->right, seq + 1))
+			continue;
+		uint32_t from = SEQ_GT(b->left, seq) ? b->left : seq + 1;
+		bytes += b->right - from;
+		if (SEQ_GT(b->left, seq))
+			ranges++;
+	}
+	return ranges >= HZ_TCP_DUPTHRESH || bytes > (HZ_TCP_DUPTHRESH - 1) * smss;
+}
+
+uint32_t hz_tcp_score_pipe(const struct hz_tcp_conn *c, uint32_t smss)
+{
+	/* RFC 6675 4, SetPipe(): every unSACKed byte from HighACK to
+	 * HighData counts once if not lost, and once more if retransmitted
+	 * (at or below HighRxt). IsLost is the same over a whole hole. */
+	uint32_t pipe = 0, cur = c->snd_una;
+	bool rec = c->flags & HZ_TCP_CF_RECOVERY;
+	for (unsigned i = 0; i <= c->nscore; i++) {
+		uint32_t end = i < c->nscore ? c->score[i].left : c->snd_max;
+		if (SEQ_LT(cur, end)) {
+			if (!hz_tcp_score_lost(c, cur, smss))
+				pipe += end - cur;
+			if (rec && SEQ_GT(c->high_rxt, cur))
+				pipe += (SEQ_LT(c->high_rxt, end) ? c->high_rxt : end) - cur;
+		}
+		if (i < c->nscore)
+			cur = c->score[i].right;
+	}
+	return pipe;
+}
+
+/* NextSeg() rules 1 (lost_only) and 3: the first unSACKed bytes at or
+ * above HighRxt and below the highest SACKed byte. */
+static bool score_hole(const struct hz_tcp_conn *c, uint32_t smss, bool lost_only, uint32_t *seq,
+                       uint32_t *len)
+{
+	uint32_t from = SEQ_GT(c->high_rxt, c->snd_una) ? c->high_rxt : c->snd_una;
+	uint32_t cur = c->snd_una;
+	for (unsigned i = 0; i < c->nscore; i++) {
+		uint32_t l = SEQ_LT(cur, from) ? from : cur, r = c->score[i].left;
+		cur = c->score[i].right;
+		if (!SEQ_LT(l, r))
+			continue;
+		if (lost_only && !hz_tcp_score_lost(c, l, smss))
+			return false; /* holes above are not lost either */
+		*seq = l;
+		*len = HZ_MIN(r - l, smss);
+		return true;
+	}
+	return false;
+}
+
+bool hz_tcp_score_hole(const struct hz_tcp_conn *c, uint32_t smss, uint32_t *seq, uint32_t *len)
+{
+	return score_hole(c, smss, true, seq, len) || score_hole(c, smss, false, seq, len);
+}
+
+static bool sack_on(const struct hz_tcp_conn *c)
+{
+	return (c->flags & HZ_TCP_CF_SACK) && c->tcp->cfg.sack;
+}
+
+static void rexmit_karn(struct hz_tcp_conn *c, uint32_t seq)
+{
+	c->st.retransmits++;
+	if (c->rtt_at && SEQ_GT(c->rtt_seq, seq))
+		c->rtt_at = 0; /* Karn: the timed segment is ambiguous now */
+}
+
+/* RFC 6675 5 step (C): while cwnd - pipe >= 1 SMSS, send what NextSeg()
+ * gives: lost holes (rule 1), new data the peer's window allows (2),
+ * other holes (3), then one rescue retransmission (4). */
+static void sack_output(struct hz_tcp_conn *c)
+{
+	uint32_t smss = (uint32_t)seg_payload_max(c);
+	c->snd_nxt = c->snd_max;
+	for (unsigned guard = 0; guard < 256; guard++) {
+		uint32_t pipe = hz_tcp_score_pipe(c, smss);
+		if (pipe >= c->cwnd || c->cwnd - pipe < smss)
+			break;
+		uint32_t seq, len, used;
+		if (score_hole(c, smss, true, &seq, &len)) {
+			used = send_at(c, seq, len);
+			if (!used)
+				break;
+			c->high_rxt = seq + used; /* C.2 */
+			rexmit_karn(c, seq);
+			continue;
+		}
+		/* Rule 2: new data (or the FIN) within the peer's window, a
+		 * full segment unless it is the last bytes (sender SWS). */
+		size_t off = c->snd_max - c->snd_buf_seq;
+		if (off <= c->snd.len && (off < c->snd.len || fin_queued(c))) {
+			size_t avail = c->snd.len - off;
+			uint32_t edge = c->snd_una + c->snd_wnd;
+			size_t room = SEQ_GT(edge, c->snd_max) ? edge - c->snd_max : 0;
+			size_t n = HZ_MIN(avail, HZ_MIN(room, (size_t)smss));
+			bool nagle = n < smss && !(c->flags & HZ_TCP_CF_NODELAY) && !fin_queued(c);
+			if ((avail == 0 || (n > 0 && (n == smss || n == avail))) && !nagle) {
+				used = send_at(c, c->snd_max, n);
+				if (!used)
+					break;
+				c->snd_max += used; /* C.3 */
+				c->snd_nxt = c->snd_max;
+				if (c->rtx_at == HZ_TIME_NEVER)
+					rtx_arm(c);
+				continue;
+			}
+		}
+		if (score_hole(c, smss, false, &seq, &len)) {
+			used = send_at(c, seq, len);
+			if (!used)
+				break;
+			c->high_rxt = seq + used;
+			rexmit_karn(c, seq);
+			continue;
+		}
+		/* Rule 4: once per recovery after the cumulative ACK passed
+		 * RescueRxt, the segment with the highest unSACKed byte: the
+		 * tail no duplicate ACK will report. Only bytes above HighRxt:
+		 * when that byte was already resent in this recovery, sending
+		 * it again rescues nothing (RFC 6675 words the rule without
+		 * that case in mind; haze's choice). */
+		if (SEQ_LT(c->snd_una, c->recover) &&
+		    (!(c->flags & HZ_TCP_CF_RESCUE) || SEQ_GT(c->snd_una, c->rescue_rxt))) {
+			uint32_t end = c->snd_max, lo = c->snd_una;
+			if (c->nscore) {
+				const struct hz_tcp_sack_block *b = &c->score[c->nscore - 1];
+				if (b->right == c->snd_max) {
+					end = b->left;
+					if (c->nscore > 1)
+						lo = c->score[c->nscore - 2].right;
+				} else {
+					lo = b->right;
+				}
+			}
+			if (SEQ_LT(lo, c->snd_una))
+				lo = c->snd_una;
+			if (SEQ_LT(lo, c->high_rxt))
+				lo = c->high_rxt;
+			if (SEQ_LT(lo, end)) {
+				seq = end - lo > smss ? end - smss : lo;
+				c->rescue_rxt = c->recover;
+				c->flags |= HZ_TCP_CF_RESCUE;
+				if (send_at(c, seq, end - seq))
+					rexmit_karn(c, seq);
+				continue;
+			}
+		}
+		break;
+	}
+}
+
+/* RFC 6675 5 (4): enter loss recovery. */
+static uint32_t cc_on_loss(struct hz_tcp_conn *c);
+
+static void sack_enter(struct hz_tcp_conn *c)
+{
+	uint32_t smss = (uint32_t)seg_payload_max(c);
+	c->ssthresh = cc_on_loss(c);   /* 4.2 */
+	c->cwnd = c->ssthresh;
+	c->recover = c->snd_max;       /* 4.1 RecoveryPoint = HighData */
+	c->flags |= HZ_TCP_CF_RECOVERY | HZ_TCP_CF_RESCUE;
+	c->st.sack_recoveries++;
+	c->snd_nxt = c->snd_max;
+	c->high_rxt = c->snd_una;
+	/* 4.3: the segment at HighACK + 1, up to the first SACKed byte. */
+	uint32_t len = HZ_MIN(smss, c->snd_max - c->snd_una);
+	if (c->nscore && SEQ_LT(c->score[0].left, c->snd_una + len))
+		len = c->score[0].left - c->snd_una;
+	uint32_t used = len ? send_at(c, c->snd_una, len) : 0;
+	if (used) {
+		rexmit_karn(c, c->snd_una);
+		/* Counted only when something went out: a SACK block at the new
+		 * SND.UNA leaves nothing to resend here (found by the fuzzer). */
+		c->st.fast_retransmits++;
+	}
+	c->high_rxt = c->snd_una + used;
+	c->rescue_rxt = c->high_rxt;
+	rtx_arm(c);
+	sack_output(c); /* 4.4 */
+}
+
+/* RFC 6675 5: an ACK outside recovery, after the scoreboard took its
+ * blocks. `fresh` bytes were newly SACKed; `dup` is an RFC 5681
+ * duplicate ACK (counted too when it carries no SACK option at all, so a
+ * peer that stops sending blocks still gets fast retransmit). */
+static void sack_ack(struct hz_tcp_conn *c, const struct seg *s, bool advanced, uint32_t fresh,
+                     bool dup)
+{
+	if (c->flags & HZ_TCP_CF_RECOVERY)
+		return; /* (B): SetPipe and (C) run in output() */
+	if (advanced)
+		c->dupacks = 0; /* a cumulative ACK resets DupAcks */
+	if (c->snd_una == c->snd_max)
+		return;
+	if (!fresh && !(dup && !(s->o.present & HZ_TCP_OPTF_SACK)))
+		return;
+	c->dupacks++;
+	if (c->dupacks < HZ_TCP_DUPTHRESH &&
+	    !hz_tcp_score_lost(c, c->snd_una, (uint32_t)seg_payload_max(c)))
+		return;
+	/* No recovery again until the ACK passes RecoveryPoint. */
+	if (!SEQ_GT(c->snd_una, c->recover) && c->recover != c->iss)
+		return;
+	sack_enter(c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1350,12 +1922,18 @@ static void cc_ack(struct hz_tcp_conn *c, uint32_t acked)
 	uint32_t mss = (uint32_t)seg_payload_max(c);
 	if (c->flags & HZ_TCP_CF_RECOVERY) {
 		if (SEQ_GE(c->snd_una, c->recover)) {
-			/* Full ACK (RFC 6582 3.2 step 3): deflate. */
-			uint32_t flight = c->snd_max - c->snd_una;
-			c->cwnd = HZ_MIN(c->ssthresh, HZ_MAX(flight, mss) + mss);
-			c->flags &= (uint16_t)~HZ_TCP_CF_RECOVERY;
+			if (sack_on(c)) {
+				/* RFC 6675 5 (A): recovery ends; cwnd stays at
+				 * ssthresh, the scoreboard above HighACK kept. */
+				c->cwnd = c->ssthresh;
+			} else {
+				/* Full ACK (RFC 6582 3.2 step 3): deflate. */
+				uint32_t flight = c->snd_max - c->snd_una;
+				c->cwnd = HZ_MIN(c->ssthresh, HZ_MAX(flight, mss) + mss);
+			}
+			c->flags &= ~HZ_TCP_CF_RECOVERY;
 			c->dupacks = 0;
-		} else {
+		} else if (!sack_on(c)) {
 			/* Partial ACK (step 4): resend the next hole, deflate
 			 * by what was acked, add back one MSS. */
 			rexmit_first(c);
@@ -1404,7 +1982,8 @@ static bool ack_arrives(struct hz_tcp_conn *c, const struct seg *s, bool had_dat
 		return false;
 	}
 	uint32_t old_wnd = c->snd_wnd;
-	if (SEQ_GT(ack, c->snd_una)) {
+	bool advanced = SEQ_GT(ack, c->snd_una);
+	if (advanced) {
 		uint32_t acked = ack - c->snd_una;
 		/* RTT (RFC 7323 4 with timestamps, else Karn's timed segment). */
 		if ((c->flags & HZ_TCP_CF_TS) && (s->o.present & HZ_TCP_OPTF_TS) && s->o.tsecr) {
@@ -1427,6 +2006,7 @@ static bool ack_arrives(struct hz_tcp_conn *c, const struct seg *s, bool had_dat
 				ev(c, HZ_TCP_EV_WRITABLE);
 		}
 		c->snd_una = ack;
+		hz_tcp_score_prune(c);
 		if (SEQ_LT(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
 		c->retries = 0;
@@ -1437,10 +2017,17 @@ static bool ack_arrives(struct hz_tcp_conn *c, const struct seg *s, bool had_dat
 			c->rtx_at = HZ_TIME_NEVER;
 		else
 			rtx_arm(c);
-	} else if (ack == c->snd_una && !had_data && !(h->flags & (HZ_TCP_SYN | HZ_TCP_FIN)) &&
-	           c->snd_una != c->snd_max &&
-	           (uint32_t)h->wnd << c->snd_wscale == old_wnd) {
-		/* RFC 5681 2: a duplicate ACK. */
+	}
+	/* RFC 5681 2: a duplicate ACK. */
+	bool dup = !advanced && ack == c->snd_una && !had_data &&
+	           !(h->flags & (HZ_TCP_SYN | HZ_TCP_FIN)) && c->snd_una != c->snd_max &&
+	           (uint32_t)h->wnd << c->snd_wscale == old_wnd;
+	if (sack_on(c)) {
+		/* RFC 6675 5: every ACK updates the scoreboard; one that
+		 * SACKs new data is a duplicate ACK, cumulative or not. */
+		uint32_t fresh = hz_tcp_score_update(c, &s->o);
+		sack_ack(c, s, advanced, fresh, dup);
+	} else if (dup) {
 		cc_dupack(c);
 	}
 	/* Send window update (RFC 9293 3.10.7.4): only from a segment not
@@ -1546,12 +2133,12 @@ static int conn_input(struct hz_tcp_conn *c, const struct seg *s)
 	}
 
 	/* RFC 7323 4.3: remember the timestamp of the segment at the left
-	 * edge. */
-	if ((c->flags & HZ_TCP_CF_TS) && has_ts && SEQ_LE(seq, c->rcv_nxt) &&
-	    SEQ_GE(s->o.tsval, c->ts_recent)) {
-		c->ts_recent = s->o.tsval;
-		c->ts_recent_at = t->now;
-	}
+	 * edge, but only once the segment has passed the RST, SYN and ACK
+	 * checks below: a segment dropped for acknowledging data never sent
+	 * must not move TS.Recent, or one forged segment makes PAWS discard
+	 * the peer's real traffic (as Linux orders it). */
+	bool ts_take = (c->flags & HZ_TCP_CF_TS) && has_ts && SEQ_LE(seq, c->rcv_nxt) &&
+	               SEQ_GE(s->o.tsval, c->ts_recent);
 
 	/* Second: RST (RFC 5961 3.2). */
 	if (rst) {
@@ -1604,7 +2191,9 @@ static int conn_input(struct hz_tcp_conn *c, const struct seg *s)
 		wnd_update(c, seq, h->ack, h->wnd, false);
 		if ((c->flags & HZ_TCP_CF_TS) && has_ts && s->o.tsecr) {
 			uint32_t ms = ts_now(c) - s->o.tsecr;
-			if (ms < 0x7fffffffu / 1000u && !(c->flags & HZ_TCP_CF_SYN_RETX))
+			/* (A cookie's TSecr has its low bits replaced.) */
+			if (ms < 0x7fffffffu / 1000u &&
+			    !(c->flags & (HZ_TCP_CF_SYN_RETX | HZ_TCP_CF_COOKIE)))
 				rtt_sample(c, ms * 1000u);
 		}
 		c->snd_una = h->ack;
@@ -1640,6 +2229,10 @@ static int conn_input(struct hz_tcp_conn *c, const struct seg *s)
 
 	if (!ack_arrives(c, s, s->dlen > 0))
 		return HZ_OK; /* dropped and counted, or the connection closed */
+	if (ts_take) {
+		c->ts_recent = s->o.tsval;
+		c->ts_recent_at = t->now;
+	}
 
 	/* Seventh: text, in the states that still receive. */
 	switch (c->state) {
@@ -1682,6 +2275,20 @@ static void conn_flush(struct hz_tcp_conn *c)
 	keep_arm(c);
 }
 
+/* A SYN that may reopen a connection in TIME-WAIT (RFC 9293 3.10.7.4,
+ * RFC 1122 4.2.2.13, RFC 6191): with timestamps on both, its TSval must be
+ * newer than TS.Recent; otherwise its sequence number must lie above
+ * RCV.NXT. Not while the application still holds the old connection. */
+static bool tw_reopens(const struct hz_tcp_conn *c, const struct seg *s)
+{
+	if (c->state != HZ_TCP_TIME_WAIT || (c->flags & HZ_TCP_CF_APP_OWNED) ||
+	    (s->h.flags & (HZ_TCP_SYN | HZ_TCP_ACK | HZ_TCP_RST)) != HZ_TCP_SYN)
+		return false;
+	if ((c->flags & HZ_TCP_CF_TS) && (s->o.present & HZ_TCP_OPTF_TS))
+		return SEQ_GT(s->o.tsval, c->ts_recent);
+	return SEQ_GT(s->h.seq, c->rcv_nxt);
+}
+
 int hz_tcp_input(struct hz_tcp *t, const struct hz_ip_rx *rx, const uint8_t *p, size_t len)
 {
 	t->now = rx->now;
@@ -1706,6 +2313,20 @@ int hz_tcp_input(struct hz_tcp *t, const struct hz_ip_rx *rx, const uint8_t *p, 
 	s.dlen = len - s.h.off;
 
 	struct hz_tcp_conn *c = conn_find(t, &rx->dst, s.h.dport, &rx->src, s.h.sport);
+	uint32_t tw_floor = 0;
+	bool tw_reuse = c && tw_reopens(c, &s);
+	if (tw_reuse) {
+		/* RFC 9293 3.10.7.4 / RFC 6191: the new incarnation replaces
+		 * the TIME-WAIT one if a listener takes it. */
+		tw_floor = c->snd_max;
+		if (listener_find(t, &rx->dst, s.h.dport)) {
+			conn_free(c);
+			c = NULL;
+			t->tw_reopened++;
+		} else {
+			tw_reuse = false;
+		}
+	}
 	if (c) {
 		c->st.segs_in++;
 		if (s.o.present & HZ_TCP_OPTF_SACK)
@@ -1719,7 +2340,7 @@ int hz_tcp_input(struct hz_tcp *t, const struct hz_ip_rx *rx, const uint8_t *p, 
 	} else {
 		struct hz_tcp_listener *l = listener_find(t, &rx->dst, s.h.dport);
 		if (l) {
-			rc = listen_input(t, l, &s);
+			rc = listen_input(t, l, &s, tw_reuse ? &tw_floor : NULL);
 		} else {
 			/* RFC 9293 3.10.7.1: CLOSED. */
 			uint32_t seglen = (uint32_t)s.dlen + ((s.h.flags & HZ_TCP_SYN) ? 1u : 0u) +
@@ -1825,9 +2446,13 @@ static void on_rto(struct hz_tcp_conn *c)
 	c->cwnd = mss;
 	c->bytes_acked = 0;
 	c->dupacks = 0;
-	c->flags &= (uint16_t)~HZ_TCP_CF_RECOVERY;
+	c->flags &= ~(HZ_TCP_CF_RECOVERY | HZ_TCP_CF_RESCUE);
 	c->recover = c->snd_max;
 	c->snd_nxt = c->snd_una;
+	/* RFC 2018 8: after a timeout the SACK information is not trusted
+	 * (the receiver may have reneged): forget it and resend from
+	 * SND.UNA. */
+	c->nscore = 0;
 	if (c->flags & HZ_TCP_CF_FIN_SENT && c->snd_una == fin_seq(c) + 1)
 		return;
 	rtx_arm(c);
@@ -2029,7 +2654,7 @@ void hz_tcp_conn_set_nodelay(struct hz_tcp_conn *c, bool on)
 	if (on)
 		c->flags |= HZ_TCP_CF_NODELAY;
 	else
-		c->flags &= (uint16_t)~HZ_TCP_CF_NODELAY;
+		c->flags &= ~HZ_TCP_CF_NODELAY;
 	if (on)
 		output(c);
 }
@@ -2039,7 +2664,7 @@ void hz_tcp_conn_set_keepalive(struct hz_tcp_conn *c, bool on)
 	if (on)
 		c->flags |= HZ_TCP_CF_KEEPALIVE;
 	else
-		c->flags &= (uint16_t)~HZ_TCP_CF_KEEPALIVE;
+		c->flags &= ~HZ_TCP_CF_KEEPALIVE;
 	if (c->state != HZ_TCP_CLOSED)
 		keep_arm(c);
 }
@@ -2233,7 +2858,7 @@ void hz_tcp_conn_close(struct hz_tcp_conn *c)
 		conn_free(c);
 		return;
 	case HZ_TCP_TIME_WAIT:
-		c->flags &= (uint16_t)~HZ_TCP_CF_APP_OWNED;
+		c->flags &= ~HZ_TCP_CF_APP_OWNED;
 		c->flags |= HZ_TCP_CF_APP_CLOSED;
 		return;
 	default:
@@ -2245,7 +2870,7 @@ void hz_tcp_conn_close(struct hz_tcp_conn *c)
 		return;
 	}
 	(void)hz_tcp_conn_shutdown(c);
-	c->flags &= (uint16_t)~HZ_TCP_CF_APP_OWNED;
+	c->flags &= ~HZ_TCP_CF_APP_OWNED;
 	c->flags |= HZ_TCP_CF_APP_CLOSED;
 	struct hz_tcp *t = c->tcp;
 	if (c->state == HZ_TCP_FIN_WAIT_2 && t->cfg.fin_wait_2)

@@ -69,6 +69,8 @@ struct inflight {
 
 struct impair {
 	unsigned loss, dup, corrupt; /* per mille */
+	unsigned burst;              /* per mille: a segment starts a loss burst */
+	unsigned burst_len;          /* up to this many segments in a row */
 	hz_time_t delay, jitter;
 };
 
@@ -76,6 +78,9 @@ static struct inflight q[QMAX];
 static uint64_t qorder;
 static struct impair imp;
 static unsigned long stat_lost, stat_dup, stat_corrupt, stat_sent;
+static unsigned burst_left[2]; /* segments still to lose, per direction */
+static hz_time_t burst_until[2];
+static unsigned long long tot_recoveries, tot_sack_recoveries, tot_timeouts;
 
 struct node {
 	int idx;
@@ -148,7 +153,29 @@ static int sim_output(void *ctx, struct hz_pbuf *pb, const struct hz_ip_tx *tx)
 	assert_true(pb->len <= SEGMAX);
 	check_sent(n->idx, hz_pbuf_data(pb), pb->len);
 	stat_sent++;
-	if (rnd(1000) < imp.loss) {
+	/* Loss bursts (a queue overflowing) put several holes in one
+	 * window, what RFC 6675 recovers in one round trip: up to
+	 * burst_len segments sent within 5 ms (so a burst hits one flight,
+	 * not a series of retransmissions seconds apart). */
+	if (burst_left[n->idx] && now > burst_until[n->idx])
+		burst_left[n->idx] = 0;
+	if (!burst_left[n->idx] && imp.burst && rnd(1000) < imp.burst) {
+		burst_left[n->idx] = 1 + rnd(imp.burst_len);
+		burst_until[n->idx] = now + HZ_MSEC(5);
+	}
+	bool lose = burst_left[n->idx] > 0;
+	if (lose)
+		burst_left[n->idx]--;
+	else
+		lose = rnd(1000) < imp.loss;
+	if (lose && getenv("HZ_TCP_SIM_TRACE")) {
+		const uint8_t *d = hz_pbuf_data(pb);
+		fprintf(stderr, "t=%llu lost %d->%d fl %02x seq %u len %zu\n", (unsigned long long)now,
+		        n->idx, 1 - n->idx, d[13],
+		        (uint32_t)d[4] << 24 | (uint32_t)d[5] << 16 | (uint32_t)d[6] << 8 | d[7],
+		        pb->len - (size_t)(d[12] >> 4) * 4);
+	}
+	if (lose) {
 		stat_lost++;
 		return HZ_OK;
 	}
@@ -272,6 +299,9 @@ static void app_step(struct app *a)
 		a->shut = hz_tcp_conn_shutdown(a->c) == HZ_OK;
 	}
 	if (a->shut && a->eof) {
+		tot_recoveries += a->c->st.fast_retransmits;
+		tot_sack_recoveries += a->c->st.sack_recoveries;
+		tot_timeouts += a->c->st.timeouts;
 		hz_tcp_conn_close(a->c);
 		a->closed = true;
 	}
@@ -299,11 +329,15 @@ static int run_seed(uint64_t seed)
 	cfg.syn_retries = 30;
 	cfg.rto_max = HZ_SEC(4);
 	/* HZ_TCP_SIM_HARSH: up to 30% loss instead of 8%. */
-	imp.loss = rnd(getenv("HZ_TCP_SIM_HARSH") ? 300 : 80);
+	bool harsh = getenv("HZ_TCP_SIM_HARSH") != NULL;
+	imp.loss = rnd(harsh ? 300 : 80);
 	imp.dup = rnd(30);
 	imp.corrupt = rnd(30);
 	imp.delay = HZ_MSEC(1 + rnd(40));
 	imp.jitter = rnd(3) ? HZ_MSEC(rnd(30)) : 0;
+	imp.burst = rnd(2) ? rnd(harsh ? 60 : 20) : 0;
+	imp.burst_len = 2 + rnd(6);
+	burst_left[0] = burst_left[1] = 0;
 	now = HZ_SEC(10) + rnd(1000000);
 	node_init(&nodes[0], 0, &cfg);
 	node_init(&nodes[1], 1, &cfg);
@@ -393,10 +427,10 @@ static int run_seed(uint64_t seed)
 	if (!(A.closed && B.closed) || A.bad || B.bad || A.rcvd != B.to_send || B.rcvd != A.to_send) {
 		fails = 1;
 		fprintf(stderr,
-		        "seed %llu: mode %u loss %u dup %u corrupt %u delay %llu jitter %llu: "
+		        "seed %llu: mode %u loss %u burst %u/%u dup %u corrupt %u delay %llu jitter %llu: "
 		        "A sent %zu/%zu rcvd %zu eof %d closed %d err %d state %d; "
 		        "B sent %zu/%zu rcvd %zu eof %d closed %d err %d state %d; bad %d %d\n",
-		        (unsigned long long)seed, mode, imp.loss, imp.dup, imp.corrupt,
+		        (unsigned long long)seed, mode, imp.loss, imp.burst, imp.burst_len, imp.dup, imp.corrupt,
 		        (unsigned long long)imp.delay, (unsigned long long)imp.jitter, A.sent, A.to_send,
 		        A.rcvd, A.eof, A.closed, A.c ? A.c->error : 0, A.c ? A.c->state : -1, B.sent,
 		        B.to_send, B.rcvd, B.eof, B.closed, B.c ? B.c->error : 0, B.c ? B.c->state : -1,
@@ -423,6 +457,8 @@ static void test_sim_many_seeds(void **state)
 	int fails = 0;
 	for (unsigned long s = 1; s <= n; s++)
 		fails += run_seed(s);
+	fprintf(stderr, "%lu seeds, %d failed; fast recoveries %llu (SACK %llu), timeouts %llu\n", n,
+	        fails, tot_recoveries, tot_sack_recoveries, tot_timeouts);
 	assert_int_equal(fails, 0);
 }
 

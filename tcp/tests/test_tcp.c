@@ -478,7 +478,10 @@ static void test_listen_segments(void **state)
 {
 	(void)state;
 	struct world *w = &W;
-	world_init(w);
+	struct hz_tcp_config cfg;
+	plain_cfg(&cfg);
+	cfg.syn_cookies = false; /* a full backlog drops SYNs */
+	world_init_cfg(w, SELF, &cfg);
 	struct hz_tcp_endpoint le = { .port = SPORT };
 	struct hz_tcp_listener *l, *l2;
 	assert_int_equal(hz_tcp_listener_open(&w->tcp, &le, 1, &l), HZ_OK);
@@ -1081,6 +1084,57 @@ static void test_rfc5961_rst(void **state)
 	assert_int_equal(hz_tcp_conn_error(c), HZ_ERR_RESET);
 }
 
+/* RFC 5961 7: challenge ACKs limited per second for the engine, in
+ * virtual time; other ACKs are not limited. */
+static void test_challenge_ack_rate_limit(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	struct hz_tcp_config cfg;
+	plain_cfg(&cfg);
+	cfg.challenge_ack_limit = 3;
+	world_init_cfg(w, SELF, &cfg);
+	uint32_t iss;
+	struct hz_tcp_conn *c = establish_passive(w, 1000, 4000, &iss);
+	/* Five in-window RSTs not at RCV.NXT and a SYN in the same second:
+	 * three challenge ACKs go, three are held back. */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(inject(w, HZ_TCP_RST, 1002 + (uint32_t)i, 0, 0, NULL, 0),
+		                 HZ_ERR_BAD_STATE);
+	assert_int_equal(inject(w, HZ_TCP_SYN, 5000, 0, 0, NULL, 0), HZ_ERR_BAD_STATE);
+	for (int i = 0; i < 3; i++) {
+		struct pkt a = next_out(w);
+		assert_int_equal(a.flags, HZ_TCP_ACK);
+		assert_int_equal(a.ack, 1001);
+	}
+	no_out(w);
+	assert_int_equal(w->tcp.chack_suppressed, 3);
+	assert_int_equal(w->tcp.drops[HZ_TCP_DROP_RST_CHALLENGED], 5);
+	struct hz_tcp_stats st;
+	hz_tcp_conn_stats(c, &st);
+	assert_int_equal(st.challenge_acks, 3);
+	/* An out-of-window segment still gets its (unlimited) ACK. */
+	assert_int_equal(inject(w, HZ_TCP_ACK, 900, iss + 1, 4000, "x", 1), HZ_ERR_BAD_STATE);
+	assert_int_equal(next_out(w).ack, 1001);
+	/* 999 ms after the window opened: still limited. */
+	w->now += HZ_MSEC(999);
+	assert_int_equal(inject(w, HZ_TCP_RST, 1003, 0, 0, NULL, 0), HZ_ERR_BAD_STATE);
+	no_out(w);
+	/* One second after it: a new window. */
+	w->now += HZ_MSEC(1);
+	assert_int_equal(inject(w, HZ_TCP_RST, 1003, 0, 0, NULL, 0), HZ_ERR_BAD_STATE);
+	assert_int_equal(next_out(w).ack, 1001);
+	assert_int_equal(w->tcp.chack_suppressed, 4);
+	assert_int_equal(hz_tcp_conn_state(c), HZ_TCP_ESTABLISHED);
+	/* 0 = no limit. */
+	w->tcp.cfg.challenge_ack_limit = 0;
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(inject(w, HZ_TCP_RST, 1002, 0, 0, NULL, 0), HZ_ERR_BAD_STATE);
+	for (int i = 0; i < 10; i++)
+		(void)next_out(w);
+	no_out(w);
+}
+
 static void test_rfc5961_syn_and_ack(void **state)
 {
 	(void)state;
@@ -1665,6 +1719,38 @@ static void test_receive_window_full_and_update(void **state)
 	assert_int_equal(hz_tcp_ring_len(&c->rcv), RCVCAP - 2100 - n);
 }
 
+/* A retransmission from SND.UNA may fill its segment with bytes never
+ * sent only as far as the peer's window allows (found by the fuzzer:
+ * after a timeout, 100 bytes in flight and a window of 100 became a
+ * full segment of 1460). */
+static void test_rexmit_respects_window_for_new_bytes(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	world_init(w);
+	uint32_t iss;
+	struct hz_tcp_conn *c = establish_passive(w, 1, 100, &iss);
+	hz_tcp_conn_set_nodelay(c, true);
+	static uint8_t data[2100];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i ^ 0x5a);
+	assert_int_equal(hz_tcp_conn_send(c, data, 100), 100);
+	struct pkt d = next_out(w);
+	assert_int_equal(d.dlen, 100);
+	assert_int_equal(hz_tcp_conn_send(c, data + 100, 2000), 2000);
+	no_out(w); /* the window is full */
+	advance(w, HZ_SEC(1));
+	struct pkt r = next_out(w);
+	assert_int_equal(r.seq, iss + 1);
+	assert_int_equal(r.dlen, 100);
+	assert_memory_equal(r.data, data, 100);
+	no_out(w);
+	/* The window opens with the ACK: the rest follows. */
+	assert_int_equal(inject(w, HZ_TCP_ACK, 2, iss + 101, 4000, NULL, 0), HZ_OK);
+	r = next_out(w);
+	assert_int_equal(r.seq, iss + 101);
+}
+
 /* RFC 5681 3.2 and RFC 6582: three duplicate ACKs, partial and full ACK. */
 static void test_fast_retransmit_newreno(void **state)
 {
@@ -1716,6 +1802,385 @@ static void test_fast_retransmit_newreno(void **state)
 	assert_false(c->flags & HZ_TCP_CF_RECOVERY);
 	assert_int_equal(st.retransmits, 2);
 	assert_int_equal(st.bytes_out, sizeof data);
+}
+
+/* ------------------------------------------------------------------ */
+/* SACK loss recovery (RFC 6675)                                       */
+/* ------------------------------------------------------------------ */
+
+/* An established passive connection that agreed SACK (no timestamps, so
+ * a data segment carries 1460 bytes). */
+static struct hz_tcp_conn *establish_sack(struct world *w, unsigned cc, uint16_t wnd, uint32_t *iss)
+{
+	struct hz_tcp_config cfg;
+	plain_cfg(&cfg);
+	cfg.sack = true;
+	cfg.cc = (uint8_t)cc;
+	world_init_cfg(w, SELF, &cfg);
+	struct hz_tcp_endpoint le = { .port = SPORT };
+	struct hz_tcp_listener *l;
+	assert_int_equal(hz_tcp_listener_open(&w->tcp, &le, 2, &l), HZ_OK);
+	/* MSS 1460, NOP, NOP, SACK-permitted. */
+	const uint8_t syn[8] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2 };
+	assert_int_equal(inject_full(w, PPORT, SPORT, HZ_TCP_SYN, 1, 0, wnd, syn, 8, NULL, 0), HZ_OK);
+	struct pkt sa = next_out(w);
+	assert_non_null(opt_find(&sa, 4));
+	*iss = sa.seq;
+	assert_int_equal(inject(w, HZ_TCP_ACK, 2, sa.seq + 1, wnd, NULL, 0), HZ_OK);
+	struct hz_tcp_conn *c;
+	assert_int_equal(hz_tcp_listener_accept(l, &c), HZ_OK);
+	hz_tcp_conn_set_event(c, on_event, w);
+	assert_true(c->flags & HZ_TCP_CF_SACK);
+	/* Room for a window of 14 segments. */
+	static uint8_t snd[32768], rcv[RCVCAP];
+	assert_int_equal(hz_tcp_conn_set_buffers(c, snd, sizeof snd, rcv, sizeof rcv), HZ_OK);
+	return c;
+}
+
+/* A peer ACK carrying n SACK blocks (RFC 2018 3: NOP, NOP, kind 5,
+ * length 2 + 8n, then left/right edge pairs). */
+static int inject_sack(struct world *w, uint32_t ack, uint16_t wnd, unsigned n, const uint32_t *edges)
+{
+	uint8_t o[4 + 32];
+	o[0] = 1;
+	o[1] = 1;
+	o[2] = 5;
+	o[3] = (uint8_t)(2 + 8 * n);
+	for (unsigned i = 0; i < 2 * n; i++)
+		put32(o + 4 + 4 * i, edges[i]);
+	return inject_full(w, PPORT, SPORT, HZ_TCP_ACK, 2, ack, wnd, o, 4 + 8 * n, NULL, 0);
+}
+
+/* Ten segments, three lost (1, 4, 7): every hole is resent in the round
+ * trip after the losses, no timeout (RFC 6675 5 and NextSeg rules 1, 3,
+ * 4), and NewReno's ssthresh = FlightSize / 2 = cwnd at entry. */
+static void test_sack_multiple_losses_one_rtt(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	uint32_t iss;
+	struct hz_tcp_conn *c = establish_sack(w, HZ_TCP_CC_NEWRENO, 60000, &iss);
+	static uint8_t data[1460 * 10];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i * 7 + (i >> 9));
+	assert_int_equal(hz_tcp_conn_send(c, data, sizeof data), (int)sizeof data);
+	uint32_t s[11];
+	for (int i = 0; i <= 10; i++)
+		s[i] = iss + 1 + 1460u * (uint32_t)i;
+	for (int i = 0; i < 10; i++) {
+		struct pkt d = next_out(w);
+		assert_int_equal(d.seq, s[i]);
+		assert_int_equal(d.dlen, 1460);
+	}
+	no_out(w);
+	/* S0 arrives: cumulative ACK. S2, S3, S5: three SACK duplicates. */
+	assert_int_equal(inject(w, HZ_TCP_ACK, 2, s[1], 60000, NULL, 0), HZ_OK);
+	uint32_t e1[2] = { s[2], s[3] };
+	assert_int_equal(inject_sack(w, s[1], 60000, 1, e1), HZ_OK);
+	uint32_t e2[2] = { s[2], s[4] };
+	assert_int_equal(inject_sack(w, s[1], 60000, 1, e2), HZ_OK);
+	no_out(w); /* 2 duplicates, 2 MSS SACKed: not yet (IsLost needs more) */
+	assert_int_equal(c->dupacks, 2);
+	uint32_t e3[4] = { s[5], s[6], s[2], s[4] };
+	assert_int_equal(inject_sack(w, s[1], 60000, 2, e3), HZ_OK);
+	/* Third duplicate: S1 resent; cwnd = ssthresh = 9 segments / 2. */
+	struct pkt r = next_out(w);
+	assert_int_equal(r.seq, s[1]);
+	assert_int_equal(r.dlen, 1460);
+	assert_memory_equal(r.data, data + 1460, 1460);
+	no_out(w); /* pipe: S1 again + S4 (not lost yet) + S6..S9 = 6 MSS > cwnd */
+	struct hz_tcp_stats st;
+	hz_tcp_conn_stats(c, &st);
+	assert_int_equal(st.ssthresh, 9 * 1460 / 2);
+	assert_int_equal(st.cwnd, 9 * 1460 / 2);
+	assert_int_equal(st.sack_recoveries, 1);
+	assert_true(c->flags & HZ_TCP_CF_RECOVERY);
+	/* S6 arrives: S4 has 2 MSS SACKed above: not lost, nothing sent. */
+	uint32_t e4[4] = { s[5], s[7], s[2], s[4] };
+	assert_int_equal(inject_sack(w, s[1], 60000, 2, e4), HZ_OK);
+	no_out(w);
+	/* S8: 3 MSS above S4: lost. pipe = S1 + S7 + S9 = 3 MSS, cwnd 4.5:
+	 * S4 goes (rule 1), then pipe 4 MSS leaves no room. */
+	uint32_t e5[6] = { s[8], s[9], s[5], s[7], s[2], s[4] };
+	assert_int_equal(inject_sack(w, s[1], 60000, 3, e5), HZ_OK);
+	r = next_out(w);
+	assert_int_equal(r.seq, s[4]);
+	assert_memory_equal(r.data, data + 4 * 1460, 1460);
+	no_out(w);
+	/* S9: S7 is not lost by IsLost (2 MSS above) but S9 was the last
+	 * segment: pipe = S1 + S4 + S7 = 3 MSS, rule 3 resends S7. */
+	uint32_t e6[6] = { s[8], s[10], s[5], s[7], s[2], s[4] };
+	assert_int_equal(inject_sack(w, s[1], 60000, 3, e6), HZ_OK);
+	r = next_out(w);
+	assert_int_equal(r.seq, s[7]);
+	assert_memory_equal(r.data, data + 7 * 1460, 1460);
+	no_out(w);
+	/* The resent S1 arrives: ACK to S4. The highest unSACKed byte (in
+	 * S7) was resent already: no rescue retransmission. */
+	uint32_t e7[4] = { s[5], s[7], s[8], s[10] };
+	assert_int_equal(inject_sack(w, s[4], 60000, 2, e7), HZ_OK);
+	no_out(w);
+	uint32_t e8[2] = { s[8], s[10] };
+	assert_int_equal(inject_sack(w, s[7], 60000, 1, e8), HZ_OK);
+	no_out(w);
+	/* S7 arrives: ACK of RecoveryPoint ends recovery, cwnd = ssthresh. */
+	assert_int_equal(inject(w, HZ_TCP_ACK, 2, s[10], 60000, NULL, 0), HZ_OK);
+	assert_false(c->flags & HZ_TCP_CF_RECOVERY);
+	hz_tcp_conn_stats(c, &st);
+	assert_int_equal(st.cwnd, 9 * 1460 / 2);
+	assert_int_equal(st.timeouts, 0);
+	assert_int_equal(st.retransmits, 3);
+	assert_int_equal(st.fast_retransmits, 1);
+	assert_int_equal(st.bytes_out, sizeof data);
+	assert_int_equal(c->nscore, 0);
+	assert_int_equal(hz_tcp_poll(&w->tcp, w->now), HZ_TIME_NEVER);
+}
+
+/* RFC 6675 NextSeg rule 4: the first and the last segment lost. The
+ * last one is never reported by a duplicate ACK; once the cumulative ACK
+ * passes RescueRxt it is resent (once) instead of waiting for the RTO. */
+static void test_sack_rescue_tail(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	uint32_t iss;
+	struct hz_tcp_conn *c = establish_sack(w, HZ_TCP_CC_NEWRENO, 60000, &iss);
+	static uint8_t data[1460 * 6];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i * 5);
+	assert_int_equal(hz_tcp_conn_send(c, data, sizeof data), (int)sizeof data);
+	uint32_t s[7];
+	for (int i = 0; i <= 6; i++)
+		s[i] = iss + 1 + 1460u * (uint32_t)i;
+	for (int i = 0; i < 6; i++)
+		(void)next_out(w);
+	/* S0 and S5 lost; S1..S4 SACKed one by one. */
+	for (int i = 2; i <= 3; i++) {
+		uint32_t e[2] = { s[1], s[i] };
+		assert_int_equal(inject_sack(w, s[0], 60000, 1, e), HZ_OK);
+		no_out(w);
+	}
+	uint32_t e3[2] = { s[1], s[4] };
+	assert_int_equal(inject_sack(w, s[0], 60000, 1, e3), HZ_OK);
+	struct pkt r = next_out(w); /* S0 again; cwnd = ssthresh = 3 MSS */
+	assert_int_equal(r.seq, s[0]);
+	no_out(w); /* pipe: S0 again + S4 + S5 = 3 MSS */
+	uint32_t e4[2] = { s[1], s[5] };
+	assert_int_equal(inject_sack(w, s[0], 60000, 1, e4), HZ_OK);
+	no_out(w); /* pipe 2 MSS; rule 4 waits for HighACK > RescueRxt */
+	/* The resent S0 arrives: ACK to S5. Rule 4 resends S5. */
+	assert_int_equal(inject(w, HZ_TCP_ACK, 2, s[5], 60000, NULL, 0), HZ_OK);
+	r = next_out(w);
+	assert_int_equal(r.seq, s[5]);
+	assert_int_equal(r.dlen, 1460);
+	assert_memory_equal(r.data, data + 5 * 1460, 1460);
+	no_out(w);
+	/* Once only: a duplicate of that ACK sends nothing more. */
+	assert_int_equal(inject(w, HZ_TCP_ACK, 2, s[5], 60000, NULL, 0), HZ_OK);
+	no_out(w);
+	assert_int_equal(inject(w, HZ_TCP_ACK, 2, s[6], 60000, NULL, 0), HZ_OK);
+	struct hz_tcp_stats st;
+	hz_tcp_conn_stats(c, &st);
+	assert_int_equal(st.timeouts, 0);
+	assert_int_equal(st.retransmits, 2);
+	assert_false(c->flags & HZ_TCP_CF_RECOVERY);
+}
+
+/* One ACK SACKing more than 2 MSS above SND.UNA enters recovery at once
+ * (RFC 6675 5 step 2: IsLost(HighACK + 1)); then the receiver reneges
+ * (drops what it SACKed): only the timeout recovers, and it must resend
+ * the SACKed bytes too (RFC 2018 8: the scoreboard is cleared). */
+static void test_sack_islost_entry_and_reneging(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	uint32_t iss;
+	struct hz_tcp_conn *c = establish_sack(w, HZ_TCP_CC_NEWRENO, 60000, &iss);
+	static uint8_t data[1460 * 5];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i * 13);
+	assert_int_equal(hz_tcp_conn_send(c, data, sizeof data), (int)sizeof data);
+	uint32_t s[6];
+	for (int i = 0; i <= 5; i++)
+		s[i] = iss + 1 + 1460u * (uint32_t)i;
+	for (int i = 0; i < 5; i++)
+		(void)next_out(w);
+	assert_int_equal(inject(w, HZ_TCP_ACK, 2, s[1], 60000, NULL, 0), HZ_OK);
+	/* Bogus blocks are ignored: past SND.MAX, inverted, below SND.UNA. */
+	uint32_t bad[6] = { s[4], s[5] + 1, s[3], s[2], iss - 100, s[1] };
+	assert_int_equal(inject_sack(w, s[1], 60000, 3, bad), HZ_OK);
+	assert_int_equal(c->nscore, 0);
+	assert_int_equal(c->dupacks, 0);
+	no_out(w);
+	uint32_t e[2] = { s[2], s[5] };
+	assert_int_equal(inject_sack(w, s[1], 60000, 1, e), HZ_OK);
+	struct pkt r = next_out(w);
+	assert_int_equal(r.seq, s[1]);
+	assert_int_equal(c->dupacks, 1);
+	assert_true(c->flags & HZ_TCP_CF_RECOVERY);
+	no_out(w);
+	/* Reneging: S1 is acknowledged but S2..S4 are no longer SACKed. The
+	 * scoreboard still says they arrived: nothing is resent. */
+	assert_int_equal(inject(w, HZ_TCP_ACK, 2, s[2], 60000, NULL, 0), HZ_OK);
+	no_out(w);
+	assert_int_equal(c->nscore, 1);
+	/* The timeout: the scoreboard is forgotten and S2 goes again. */
+	advance(w, HZ_SEC(1));
+	r = next_out(w);
+	assert_int_equal(r.seq, s[2]);
+	assert_int_equal(r.dlen, 1460);
+	assert_memory_equal(r.data, data + 2 * 1460, 1460);
+	assert_int_equal(c->nscore, 0);
+	assert_false(c->flags & HZ_TCP_CF_RECOVERY);
+	struct hz_tcp_stats st;
+	hz_tcp_conn_stats(c, &st);
+	assert_int_equal(st.timeouts, 1);
+	assert_int_equal(st.cwnd, 1460);
+	/* Go-back-N from there: each ACK releases the next segments. */
+	assert_int_equal(inject(w, HZ_TCP_ACK, 2, s[3], 60000, NULL, 0), HZ_OK);
+	r = next_out(w);
+	assert_int_equal(r.seq, s[3]);
+	r = next_out(w);
+	assert_int_equal(r.seq, s[4]);
+	no_out(w);
+	assert_int_equal(inject(w, HZ_TCP_ACK, 2, s[5], 60000, NULL, 0), HZ_OK);
+	hz_tcp_conn_stats(c, &st);
+	assert_int_equal(st.bytes_out, sizeof data);
+}
+
+/* CUBIC with SACK: ssthresh = cwnd = 0.7 cwnd at entry (RFC 9438 4.6,
+ * no 3-MSS inflation as in NewReno's fast recovery), W_max the old
+ * cwnd; new data goes during recovery when pipe leaves room and the
+ * peer's window allows, even beyond SND.UNA + cwnd (RFC 6675 NextSeg
+ * rule 2). */
+static void test_sack_cubic_new_data_in_recovery(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	uint32_t iss;
+	struct hz_tcp_conn *c = establish_sack(w, HZ_TCP_CC_CUBIC, 65535, &iss);
+	hz_tcp_conn_set_nodelay(c, true);
+	static uint8_t data[1460 * 14];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i * 3 + 1);
+	assert_int_equal(hz_tcp_conn_send(c, data, sizeof data), (int)sizeof data);
+	uint32_t s[15];
+	for (int i = 0; i <= 14; i++)
+		s[i] = iss + 1 + 1460u * (uint32_t)i;
+	for (int i = 0; i < 10; i++)
+		(void)next_out(w);
+	no_out(w); /* initial window 10 */
+	struct hz_tcp_stats st;
+	hz_tcp_conn_stats(c, &st);
+	uint32_t cw = st.cwnd;
+	assert_int_equal(cw, 14600);
+	/* S0 lost; S1..S9 SACKed in one ACK. */
+	uint32_t e[2] = { s[1], s[10] };
+	assert_int_equal(inject_sack(w, s[0], 65535, 1, e), HZ_OK);
+	hz_tcp_conn_stats(c, &st);
+	assert_int_equal(st.ssthresh, cw * 7 / 10);
+	assert_int_equal(st.cwnd, cw * 7 / 10);
+	assert_int_equal(c->cubic_wmax, cw);
+	/* S0 again; pipe = 1 MSS, cwnd 10220 (7 MSS): room for 6 new
+	 * segments, up to 14 MSS past SND.UNA; the data runs out after 4. */
+	struct pkt r = next_out(w);
+	assert_int_equal(r.seq, s[0]);
+	for (int i = 10; i < 14; i++) {
+		r = next_out(w);
+		assert_int_equal(r.seq, s[i]);
+		assert_memory_equal(r.data, data + 1460 * i, 1460);
+	}
+	no_out(w); /* the data ran out at S13 */
+	assert_int_equal(c->snd_max, s[14]);
+	/* The full ACK ends recovery at cwnd = ssthresh. */
+	assert_int_equal(inject(w, HZ_TCP_ACK, 2, s[14], 65535, NULL, 0), HZ_OK);
+	hz_tcp_conn_stats(c, &st);
+	assert_false(c->flags & HZ_TCP_CF_RECOVERY);
+	assert_int_equal(st.cwnd, cw * 7 / 10);
+	assert_int_equal(st.retransmits, 1);
+}
+
+/* The scoreboard helpers against hand-computed RFC 6675 values. */
+static void test_sack_scoreboard(void **state)
+{
+	(void)state;
+	static struct hz_tcp_conn c;
+	memset(&c, 0, sizeof c);
+	c.snd_una = 0xfffff000u; /* across 2^32 */
+	c.snd_max = c.snd_una + 10000;
+	uint32_t u = c.snd_una;
+	struct hz_tcp_opts o;
+	memset(&o, 0, sizeof o);
+	o.present = HZ_TCP_OPTF_SACK;
+	o.nsack = 2;
+	o.sack[0] = (struct hz_tcp_sack_block){ u + 2000, u + 3000 };
+	o.sack[1] = (struct hz_tcp_sack_block){ u + 5000, u + 6000 };
+	assert_int_equal(hz_tcp_score_update(&c, &o), 2000);
+	assert_int_equal(c.nscore, 2);
+	assert_int_equal(c.score[0].left, u + 2000); /* ascending */
+	/* Overlap and adjacency merge; only new bytes count. */
+	o.nsack = 1;
+	o.sack[0] = (struct hz_tcp_sack_block){ u + 2500, u + 5000 };
+	assert_int_equal(hz_tcp_score_update(&c, &o), 2000);
+	assert_int_equal(c.nscore, 1);
+	assert_int_equal(c.score[0].left, u + 2000);
+	assert_int_equal(c.score[0].right, u + 6000);
+	/* IsLost with SMSS 1000: > 2000 bytes above. */
+	assert_true(hz_tcp_score_lost(&c, u, 1000));
+	assert_true(hz_tcp_score_lost(&c, u + 1999, 1000));
+	assert_false(hz_tcp_score_lost(&c, u + 3999, 1000)); /* exactly 2000 above */
+	assert_false(hz_tcp_score_lost(&c, u + 6000, 1000));
+	/* ... or three ranges above. */
+	o.nsack = 3;
+	o.sack[0] = (struct hz_tcp_sack_block){ u + 7000, u + 7100 };
+	o.sack[1] = (struct hz_tcp_sack_block){ u + 8000, u + 8100 };
+	o.sack[2] = (struct hz_tcp_sack_block){ u + 9000, u + 9100 };
+	assert_int_equal(hz_tcp_score_update(&c, &o), 300);
+	assert_true(hz_tcp_score_lost(&c, u + 6500, 1000));
+	assert_false(hz_tcp_score_lost(&c, u + 7500, 1000));
+	/* SetPipe outside recovery: holes not lost count once.
+	 * [0,2000) lost, [6000,7000) lost (3 ranges above), [7100,8000),
+	 * [8100,9000) and [9100,10000) not: 900 * 3. */
+	assert_int_equal(hz_tcp_score_pipe(&c, 1000), 2700);
+	/* In recovery with HighRxt at 1000: the resent bytes count too. */
+	c.flags = HZ_TCP_CF_RECOVERY;
+	c.high_rxt = u + 1000;
+	assert_int_equal(hz_tcp_score_pipe(&c, 1000), 3700);
+	/* NextSeg: the lost hole above HighRxt first, at most SMSS. */
+	uint32_t seq, len;
+	assert_true(hz_tcp_score_hole(&c, 1000, &seq, &len));
+	assert_int_equal(seq, u + 1000);
+	assert_int_equal(len, 1000);
+	c.high_rxt = u + 2000;
+	assert_true(hz_tcp_score_hole(&c, 1000, &seq, &len));
+	assert_int_equal(seq, u + 6000);
+	c.high_rxt = u + 7000;
+	/* No lost hole left: rule 3, the next hole below the highest SACK. */
+	assert_true(hz_tcp_score_hole(&c, 1000, &seq, &len));
+	assert_int_equal(seq, u + 7100);
+	assert_int_equal(len, 900);
+	c.high_rxt = u + 9000;
+	assert_false(hz_tcp_score_hole(&c, 1000, &seq, &len));
+	/* Pruning after a cumulative ACK into the first range. */
+	c.snd_una = u + 2500;
+	hz_tcp_score_prune(&c);
+	assert_int_equal(c.score[0].left, u + 2500);
+	c.snd_una = u + 7100;
+	hz_tcp_score_prune(&c);
+	assert_int_equal(c.nscore, 2);
+	assert_int_equal(c.score[0].left, u + 8000);
+	/* Bounded: more ranges than HZ_TCP_SCORE_MAX keep the lowest. */
+	memset(&c, 0, sizeof c);
+	c.snd_una = 0;
+	c.snd_max = 100000;
+	o.nsack = 1;
+	for (uint32_t i = 0; i < HZ_TCP_SCORE_MAX + 3; i++) {
+		o.sack[0] = (struct hz_tcp_sack_block){ 90000 - i * 1000, 90000 - i * 1000 + 10 };
+		(void)hz_tcp_score_update(&c, &o);
+	}
+	assert_int_equal(c.nscore, HZ_TCP_SCORE_MAX);
+	assert_int_equal(c.score[0].left, 90000 - (HZ_TCP_SCORE_MAX + 2) * 1000);
+	assert_int_equal(c.score[HZ_TCP_SCORE_MAX - 1].left, 90000 - 3 * 1000);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1802,6 +2267,117 @@ static void test_time_wait_fin_again(void **state)
 	advance(w, HZ_SEC(1));
 	assert_int_equal(c->state, HZ_TCP_CLOSED);
 	assert_int_equal(hz_tcp_conn_error(c), HZ_OK);
+}
+
+/* A server connection in TIME-WAIT (we closed first), released by the
+ * application; peer ISN 1, so RCV.NXT = 3 after its FIN. */
+static uint32_t server_time_wait(struct world *w, struct hz_tcp_conn **out)
+{
+	uint32_t iss;
+	struct hz_tcp_conn *c = establish_passive(w, 1, 1000, &iss);
+	assert_int_equal(hz_tcp_conn_shutdown(c), HZ_OK);
+	(void)next_out(w);
+	assert_int_equal(inject(w, HZ_TCP_ACK | HZ_TCP_FIN, 2, iss + 2, 1000, NULL, 0), HZ_OK);
+	(void)next_out(w);
+	assert_int_equal(c->state, HZ_TCP_TIME_WAIT);
+	*out = c;
+	return iss;
+}
+
+/* RFC 9293 3.10.7.4 / RFC 1122 4.2.2.13: a SYN above RCV.NXT reopens a
+ * connection in TIME-WAIT, with an ISS above the old SND.NXT; one at or
+ * below it is an old duplicate (challenge ACK, RFC 5961 4). Not while the
+ * application still holds the connection. */
+static void test_time_wait_reopen_by_seq(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	world_init(w);
+	struct hz_tcp_conn *c;
+	uint32_t iss = server_time_wait(w, &c);
+	/* Still held by the application: the SYN is challenged. */
+	assert_int_equal(inject(w, HZ_TCP_SYN, 100000, 0, 1000, NULL, 0), HZ_ERR_BAD_STATE);
+	struct pkt a = next_out(w);
+	assert_int_equal(a.flags, HZ_TCP_ACK);
+	assert_int_equal(a.ack, 3);
+	hz_tcp_conn_close(c);
+	assert_int_equal(c->state, HZ_TCP_TIME_WAIT);
+	/* An old SYN (at RCV.NXT - 1): challenged, TIME-WAIT stays. */
+	assert_int_equal(inject(w, HZ_TCP_SYN, 2, 0, 1000, NULL, 0), HZ_ERR_BAD_STATE);
+	a = next_out(w);
+	assert_int_equal(a.flags, HZ_TCP_ACK);
+	assert_int_equal(a.ack, 3);
+	assert_int_equal(c->state, HZ_TCP_TIME_WAIT);
+	assert_int_equal(w->tcp.tw_reopened, 0);
+	/* A new incarnation: SEG.SEQ > RCV.NXT. */
+	assert_int_equal(inject(w, HZ_TCP_SYN, 100000, 0, 1000, NULL, 0), HZ_OK);
+	struct pkt sa = next_out(w);
+	assert_int_equal(sa.flags, HZ_TCP_SYN | HZ_TCP_ACK);
+	assert_int_equal(sa.ack, 100001);
+	assert_true(hz_tcp_seq_gt(sa.seq, iss + 2)); /* above the old SND.NXT */
+	assert_int_equal(w->tcp.tw_reopened, 1);
+	struct hz_tcp_conn *n = NULL;
+	for (int i = 0; i < NCONN; i++)
+		if (w->conns[i].state == HZ_TCP_SYN_RECEIVED)
+			n = &w->conns[i];
+	assert_non_null(n);
+	assert_int_equal(n->irs, 100000);
+	for (int i = 0; i < NCONN; i++)
+		assert_int_not_equal(w->conns[i].state, HZ_TCP_TIME_WAIT);
+	assert_int_equal(inject(w, HZ_TCP_ACK, 100001, sa.seq + 1, 1000, NULL, 0), HZ_OK);
+	assert_int_equal(n->state, HZ_TCP_ESTABLISHED);
+}
+
+/* RFC 6191: with timestamps, a newer TSval reopens TIME-WAIT even when
+ * the SYN's sequence number is lower; an older one does not. */
+static void test_time_wait_reopen_by_timestamp(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	struct hz_tcp_config cfg;
+	plain_cfg(&cfg);
+	cfg.timestamps = true;
+	world_init_cfg(w, SELF, &cfg);
+	struct hz_tcp_endpoint le = { .port = SPORT };
+	struct hz_tcp_listener *l;
+	assert_int_equal(hz_tcp_listener_open(&w->tcp, &le, 2, &l), HZ_OK);
+	uint8_t ts[12] = { 1, 1, 8, 10 };
+	put32(ts + 4, 5000);
+	put32(ts + 8, 0);
+	assert_int_equal(inject_full(w, PPORT, SPORT, HZ_TCP_SYN, 1000, 0, 1000, ts, 12, NULL, 0), HZ_OK);
+	struct pkt sa = next_out(w);
+	uint32_t iss = sa.seq;
+	put32(ts + 4, 5001);
+	assert_int_equal(inject_full(w, PPORT, SPORT, HZ_TCP_ACK, 1001, iss + 1, 1000, ts, 12, NULL, 0),
+	                 HZ_OK);
+	struct hz_tcp_conn *c;
+	assert_int_equal(hz_tcp_listener_accept(l, &c), HZ_OK);
+	assert_true(c->flags & HZ_TCP_CF_TS);
+	hz_tcp_conn_close(c); /* FIN-WAIT-1 */
+	(void)next_out(w);
+	put32(ts + 4, 5002);
+	assert_int_equal(inject_full(w, PPORT, SPORT, HZ_TCP_ACK | HZ_TCP_FIN, 1001, iss + 2, 1000, ts,
+	                             12, NULL, 0),
+	                 HZ_OK);
+	(void)next_out(w);
+	assert_int_equal(c->state, HZ_TCP_TIME_WAIT);
+	/* Older TSval, higher sequence: not a new incarnation (PAWS). */
+	put32(ts + 4, 4000);
+	(void)inject_full(w, PPORT, SPORT, HZ_TCP_SYN, 90000, 0, 1000, ts, 12, NULL, 0);
+	assert_int_equal(c->state, HZ_TCP_TIME_WAIT);
+	assert_int_equal(w->tcp.tw_reopened, 0);
+	while (w->seen < w->ip.nout)
+		assert_false(next_out(w).flags & HZ_TCP_SYN);
+	/* Newer TSval, sequence number below RCV.NXT: reopened. */
+	put32(ts + 4, 6000);
+	assert_int_equal(inject_full(w, PPORT, SPORT, HZ_TCP_SYN, 10, 0, 1000, ts, 12, NULL, 0), HZ_OK);
+	sa = next_out(w);
+	assert_int_equal(sa.flags, HZ_TCP_SYN | HZ_TCP_ACK);
+	assert_int_equal(sa.ack, 11);
+	const uint8_t *o = opt_find(&sa, 8);
+	assert_non_null(o);
+	assert_int_equal(get32(o + 6), 6000);
+	assert_int_equal(w->tcp.tw_reopened, 1);
 }
 
 static void test_icmp_errors(void **state)
@@ -1905,6 +2481,229 @@ static void test_paws(void **state)
 	put32(ts + 4, 5);
 	assert_int_equal(inject_full(w, PPORT, SPORT, HZ_TCP_RST, 3, 0, 0, ts, 12, NULL, 0), HZ_OK);
 	assert_int_equal(hz_tcp_conn_error(c), HZ_ERR_RESET);
+}
+
+/* ------------------------------------------------------------------ */
+/* SYN cookies (RFC 4987 3.6)                                          */
+/* ------------------------------------------------------------------ */
+
+/* The cookie ISN by the layout documented in tcp.c: 5 bits of a 64 s
+ * counter, 3 bits of MSS index, 24 bits of SipHash-2-4 (zero key in
+ * these tests) over tag 2, the 4-tuple (family and 16 address bytes
+ * each, ports big-endian), the peer ISN, the counter and the index. */
+static uint32_t ref_cookie(uint16_t pport, uint32_t peer_isn, hz_time_t now, uint32_t idx)
+{
+	uint8_t b[48];
+	memset(b, 0, sizeof b);
+	b[0] = 2;
+	b[1] = HZ_AF_INET;
+	put32(b + 2, SELF);
+	b[18] = HZ_AF_INET;
+	put32(b + 19, PEER);
+	put16(b + 35, SPORT);
+	put16(b + 37, pport);
+	uint32_t count = (uint32_t)(now / HZ_SEC(64));
+	put32(b + 39, peer_isn);
+	put32(b + 43, count);
+	b[47] = (uint8_t)idx;
+	const uint64_t key[2] = { 0, 0 };
+	uint32_t mac = (uint32_t)hz_tcp_siphash24(key, b, sizeof b) & 0xffffffu;
+	return (count & 31u) << 27 | idx << 24 | mac;
+}
+
+static unsigned live_conns(const struct world *w)
+{
+	unsigned n = 0;
+	for (int i = 0; i < NCONN; i++)
+		n += w->conns[i].state != HZ_TCP_CLOSED;
+	return n;
+}
+
+static struct hz_tcp_listener *cookie_world(struct world *w, bool ts)
+{
+	struct hz_tcp_config cfg;
+	hz_tcp_config_default(&cfg); /* WS, SACK, cookies on */
+	cfg.timestamps = ts;
+	world_init_cfg(w, SELF, &cfg);
+	struct hz_tcp_endpoint le = { .port = SPORT };
+	struct hz_tcp_listener *l;
+	assert_int_equal(hz_tcp_listener_open(&w->tcp, &le, 2, &l), HZ_OK);
+	hz_tcp_listener_set_event(l, on_listen, w);
+	/* A flood: two SYNs fill the backlog of 2 (half-open). */
+	for (uint16_t i = 0; i < 2; i++) {
+		assert_int_equal(inject_full(w, PPORT + 10 + i, SPORT, HZ_TCP_SYN, 7000 + i, 0, 1000,
+		                             NULL, 0, NULL, 0),
+		                 HZ_OK);
+		struct pkt sa = next_out(w);
+		assert_int_equal(sa.flags, HZ_TCP_SYN | HZ_TCP_ACK);
+	}
+	assert_int_equal(l->pending, 2);
+	/* The third flood SYN: a cookie, no state kept. */
+	assert_int_equal(inject_full(w, PPORT + 12, SPORT, HZ_TCP_SYN, 7002, 0, 1000, NULL, 0, NULL, 0),
+	                 HZ_OK);
+	struct pkt sa = next_out(w);
+	assert_int_equal(sa.flags, HZ_TCP_SYN | HZ_TCP_ACK);
+	assert_int_equal(sa.ack, 7003);
+	/* No MSS option: 536 assumed, index 0. */
+	assert_int_equal(sa.seq, ref_cookie(PPORT + 12, 7002, w->now, 0));
+	assert_int_equal(live_conns(w), 2);
+	assert_int_equal(l->pending, 2);
+	assert_int_equal(w->tcp.cookies_sent, 1);
+	assert_int_equal(w->tcp.drops[HZ_TCP_DROP_BACKLOG_FULL], 0);
+	return l;
+}
+
+/* A flood fills the backlog; a real client (MSS 1460, WS 7, SACK,
+ * timestamps) still connects through a cookie, its options carried in
+ * the TSval's low bits, and a half-open flood entry gives way. */
+static void test_syn_cookie_flood_client_connects(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	struct hz_tcp_listener *l = cookie_world(w, true);
+	/* MSS 1460; NOP, WS 7; SACK-permitted, TS 1000/0. */
+	uint8_t syn[20] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 8, 10 };
+	put32(syn + 12, 1000);
+	put32(syn + 16, 0);
+	assert_int_equal(inject_full(w, PPORT, SPORT, HZ_TCP_SYN, 5000, 0, 2000, syn, 20, NULL, 0),
+	                 HZ_OK);
+	struct pkt sa = next_out(w);
+	assert_int_equal(sa.flags, HZ_TCP_SYN | HZ_TCP_ACK);
+	assert_int_equal(sa.seq, ref_cookie(PPORT, 5000, w->now, 3)); /* 1460: index 3 */
+	const uint8_t *o = opt_find(&sa, 2);
+	assert_non_null(o);
+	assert_int_equal(get16(o + 2), 1460);
+	assert_non_null(opt_find(&sa, 3));
+	assert_non_null(opt_find(&sa, 4));
+	o = opt_find(&sa, 8);
+	assert_non_null(o);
+	uint32_t tsval = get32(o + 2);
+	assert_int_equal(get32(o + 6), 1000);
+	assert_int_equal(tsval & 0x3f, 7 | 0x10); /* shift 7, SACK */
+	assert_int_equal(live_conns(w), 2);
+	assert_int_equal(w->tcp.cookies_sent, 2);
+	/* The client's ACK (with TS echoing our TSval) makes the connection. */
+	w->now += HZ_MSEC(20);
+	uint8_t ts[12] = { 1, 1, 8, 10 };
+	put32(ts + 4, 1001);
+	put32(ts + 8, tsval);
+	assert_int_equal(inject_full(w, PPORT, SPORT, HZ_TCP_ACK, 5001, sa.seq + 1, 300, ts, 12,
+	                             "hello", 5),
+	                 HZ_OK);
+	assert_int_equal(w->tcp.cookies_ok, 1);
+	/* The oldest half-open flood connection was reset to make room. */
+	struct pkt r = next_out(w);
+	assert_int_equal(r.flags, HZ_TCP_RST);
+	assert_int_equal(r.dport, PPORT + 10);
+	no_out(w);
+	advance(w, HZ_MSEC(40)); /* the delayed ACK of the data */
+	struct pkt a = next_out(w);
+	assert_int_equal(a.ack, 5006);
+	assert_int_equal(a.seq, sa.seq + 1);
+	assert_true(w->levents & HZ_TCP_EV_ACCEPT);
+	assert_int_equal(l->pending, 2);
+	struct hz_tcp_conn *c;
+	assert_int_equal(hz_tcp_listener_accept(l, &c), HZ_OK);
+	assert_int_equal(c->remote.port, PPORT);
+	assert_int_equal(hz_tcp_conn_state(c), HZ_TCP_ESTABLISHED);
+	assert_true(c->flags & HZ_TCP_CF_SACK);
+	assert_true(c->flags & HZ_TCP_CF_TS);
+	assert_true(c->flags & HZ_TCP_CF_WS);
+	assert_int_equal(c->snd_wscale, 7);
+	assert_int_equal(c->mss, 1460);
+	assert_int_equal(c->snd_wnd, 300u << 7);
+	assert_int_equal(c->iss, sa.seq);
+	assert_int_equal(l->pending, 1); /* one flood half-open left */
+	char buf[8];
+	assert_int_equal(hz_tcp_conn_recv(c, buf, sizeof buf), 5);
+	assert_memory_equal(buf, "hello", 5);
+	/* Our data starts at ISS + 1 and carries timestamps. */
+	assert_int_equal(hz_tcp_conn_send(c, "ok", 2), 2);
+	struct pkt d = next_out(w);
+	while (d.dlen == 0)
+		d = next_out(w);
+	assert_int_equal(d.seq, sa.seq + 1);
+	assert_non_null(opt_find(&d, 8));
+}
+
+/* Forged and old cookies: the ACK is what RFC 9293 3.10.7.2 calls an
+ * ACK to a listener, answered <SEQ=SEG.ACK><CTL=RST> (RFC 4987 adds
+ * nothing), and counted in cookies_bad while cookies are in use. */
+static void test_syn_cookie_forged_and_old(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	struct hz_tcp_listener *l = cookie_world(w, false);
+	uint32_t good = ref_cookie(PPORT + 12, 7002, w->now, 0);
+	/* A wrong MAC bit. */
+	assert_int_equal(inject_full(w, PPORT + 12, SPORT, HZ_TCP_ACK, 7003, (good ^ 1u) + 1, 1000,
+	                             NULL, 0, NULL, 0),
+	                 HZ_ERR_BAD_STATE);
+	struct pkt r = next_out(w);
+	assert_int_equal(r.flags, HZ_TCP_RST);
+	assert_int_equal(r.seq, (good ^ 1u) + 1);
+	assert_int_equal(w->tcp.cookies_bad, 1);
+	/* A right cookie for another peer ISN. */
+	assert_int_equal(inject_full(w, PPORT + 12, SPORT, HZ_TCP_ACK, 7004, good + 1, 1000, NULL, 0,
+	                             NULL, 0),
+	                 HZ_ERR_BAD_STATE);
+	(void)next_out(w);
+	assert_int_equal(w->tcp.cookies_bad, 2);
+	/* An MSS index past the table. */
+	uint32_t badidx = (good & ~(7u << 24)) | 5u << 24;
+	assert_int_equal(inject_full(w, PPORT + 12, SPORT, HZ_TCP_ACK, 7003, badidx + 1, 1000, NULL, 0,
+	                             NULL, 0),
+	                 HZ_ERR_BAD_STATE);
+	(void)next_out(w);
+	assert_int_equal(w->tcp.cookies_bad, 3);
+	assert_int_equal(live_conns(w), 2);
+	/* One period later the cookie still works (without timestamps: no
+	 * WS, no SACK, and the cookie's MSS, 536). A client SYN at this
+	 * time gets a cookie with a new counter. */
+	hz_time_t t0 = w->now;
+	w->now = (t0 / HZ_SEC(64) + 1) * HZ_SEC(64) + HZ_SEC(10);
+	const uint8_t syn[12] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7, 1, 1, 4, 2 };
+	assert_int_equal(inject_full(w, PPORT + 20, SPORT, HZ_TCP_SYN, 900, 0, 1000, syn, 12, NULL, 0),
+	                 HZ_OK);
+	struct pkt sa = next_out(w);
+	assert_int_equal(sa.seq, ref_cookie(PPORT + 20, 900, w->now, 3));
+	assert_int_equal(sa.optlen, 4); /* MSS only: options need timestamps */
+	assert_int_equal(inject_full(w, PPORT + 12, SPORT, HZ_TCP_ACK, 7003, good + 1, 1000, NULL, 0,
+	                             NULL, 0),
+	                 HZ_OK);
+	assert_int_equal(w->tcp.cookies_ok, 1);
+	r = next_out(w);
+	assert_int_equal(r.flags, HZ_TCP_RST); /* a flood half-open gave way */
+	struct hz_tcp_conn *c;
+	assert_int_equal(hz_tcp_listener_accept(l, &c), HZ_OK);
+	assert_int_equal(c->remote.port, PPORT + 12);
+	assert_int_equal(c->mss, 536);
+	assert_false(c->flags & (HZ_TCP_CF_WS | HZ_TCP_CF_SACK | HZ_TCP_CF_TS));
+	assert_int_equal(c->rcv_wscale, 0);
+	/* Two periods later the second cookie is too old, though cookies
+	 * are still in use (the backlog filled again and a SYN got one). */
+	w->now += HZ_SEC(128);
+	for (uint16_t i = 0; i < 2; i++) {
+		assert_int_equal(inject_full(w, PPORT + 21 + i, SPORT, HZ_TCP_SYN, 901, 0, 1000, NULL, 0,
+		                             NULL, 0),
+		                 HZ_OK);
+		(void)next_out(w);
+	}
+	assert_int_equal(inject_full(w, PPORT + 20, SPORT, HZ_TCP_ACK, 901, sa.seq + 1, 1000, NULL, 0,
+	                             NULL, 0),
+	                 HZ_ERR_BAD_STATE);
+	r = next_out(w);
+	assert_int_equal(r.flags, HZ_TCP_RST);
+	assert_int_equal(w->tcp.cookies_bad, 4);
+	/* Cookies no longer in use (none sent for two periods): an ACK is a
+	 * plain stray ACK, not even checked. */
+	w->now += HZ_SEC(130);
+	assert_int_equal(inject_full(w, PPORT + 20, SPORT, HZ_TCP_ACK, 901, sa.seq + 1, 1000, NULL, 0,
+	                             NULL, 0),
+	                 HZ_ERR_BAD_STATE);
+	(void)next_out(w);
+	assert_int_equal(w->tcp.cookies_bad, 4);
+	assert_int_equal(w->tcp.cookies_sent, 3);
 }
 
 static void test_conn_table_and_api_errors(void **state)
@@ -2086,6 +2885,7 @@ int main(void)
 		cmocka_unit_test(test_half_open_rst_from_peer),
 		cmocka_unit_test(test_rfc5961_rst),
 		cmocka_unit_test(test_rfc5961_syn_and_ack),
+		cmocka_unit_test(test_challenge_ack_rate_limit),
 		cmocka_unit_test(test_delayed_ack),
 		cmocka_unit_test(test_sequence_wraparound),
 		cmocka_unit_test(test_nagle),
@@ -2098,12 +2898,22 @@ int main(void)
 		cmocka_unit_test(test_zero_window_persist),
 		cmocka_unit_test(test_receive_window_full_and_update),
 		cmocka_unit_test(test_fast_retransmit_newreno),
+		cmocka_unit_test(test_rexmit_respects_window_for_new_bytes),
+		cmocka_unit_test(test_sack_multiple_losses_one_rtt),
+		cmocka_unit_test(test_sack_islost_entry_and_reneging),
+		cmocka_unit_test(test_sack_rescue_tail),
+		cmocka_unit_test(test_sack_cubic_new_data_in_recovery),
+		cmocka_unit_test(test_sack_scoreboard),
 		cmocka_unit_test(test_close_variants),
 		cmocka_unit_test(test_time_wait_fin_again),
+		cmocka_unit_test(test_time_wait_reopen_by_seq),
+		cmocka_unit_test(test_time_wait_reopen_by_timestamp),
 		cmocka_unit_test(test_icmp_errors),
 		cmocka_unit_test(test_keepalive),
 		cmocka_unit_test(test_paws),
 		cmocka_unit_test(test_conn_table_and_api_errors),
+		cmocka_unit_test(test_syn_cookie_flood_client_connects),
+		cmocka_unit_test(test_syn_cookie_forged_and_old),
 		cmocka_unit_test(test_isn_rfc6528),
 		cmocka_unit_test(test_ack_at_right_edge),
 		cmocka_unit_test(test_cubic_reduction),

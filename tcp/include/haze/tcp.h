@@ -30,18 +30,19 @@
  * Status of the issue's feature list, kept honest here and in README.md.
  * Implemented: wire codec, rings, the RFC 9293 3.10 state machine
  * (active/passive/simultaneous open, half-close, simultaneous close,
- * TIME-WAIT), RFC 5961 challenge ACKs (not rate-limited), RFC 6528 ISNs
- * (SipHash-2-4), MSS clamped to the path MTU, window scaling, timestamps
- * with RTTM and PAWS, RFC 6298 RTO with backoff, delayed ACK, Nagle,
- * out-of-order data kept in the receive ring and reported in SACK blocks
- * (RFC 2018), fast retransmit and NewReno (RFC 5681/6582), CUBIC
- * (RFC 9438, without HyStart), zero-window probes (persist), keepalive,
- * ICMP soft/hard errors and PMTU, RST to closed ports, bounded backlog.
- * Not yet implemented (marked where they touch the API): the RFC 6675
- * SACK scoreboard (received SACK blocks are parsed and counted but do not
- * drive recovery), SYN cookies, TIME-WAIT reuse by a new SYN (RFC 6191),
- * data carried on a SYN (it is left unacknowledged, so the peer resends),
- * urgent data (delivered inline, the pointer ignored).
+ * TIME-WAIT, reopened by a new SYN per RFC 6191), RFC 5961 challenge
+ * ACKs with the section 7 rate limit, RFC 6528 ISNs (SipHash-2-4), MSS
+ * clamped to the path MTU, window scaling, timestamps with RTTM and PAWS,
+ * RFC 6298 RTO with backoff, delayed ACK, Nagle, out-of-order data kept
+ * in the receive ring and reported in SACK blocks (RFC 2018), SACK-based
+ * loss recovery with a sender scoreboard (RFC 6675), fast retransmit and
+ * NewReno (RFC 5681/6582) without SACK, CUBIC (RFC 9438, without
+ * HyStart), zero-window probes (persist), keepalive, ICMP soft/hard
+ * errors and PMTU, RST to closed ports, bounded backlog with SYN cookies
+ * (RFC 4987 3.6).
+ * Not yet implemented: data carried on a SYN (it is left unacknowledged,
+ * so the peer resends), urgent data (delivered inline, the pointer
+ * ignored), RFC 6675 limited transmit and PRR (RFC 6937), D-SACK use.
  */
 #ifndef HAZE_TCP_H
 #define HAZE_TCP_H
@@ -300,7 +301,7 @@ const char *hz_tcp_drop_name(unsigned reason);
 /* Congestion control algorithm. */
 enum hz_tcp_cc {
 	HZ_TCP_CC_NEWRENO = 0, /* RFC 5681 + RFC 6582 */
-	HZ_TCP_CC_CUBIC = 1,   /* RFC 9438 (no HyStart), NewReno's fast recovery */
+	HZ_TCP_CC_CUBIC = 1,   /* RFC 9438 (no HyStart), NewReno's or RFC 6675's recovery */
 };
 
 /* Engine configuration; hz_tcp_config_default fills the defaults named in
@@ -326,8 +327,10 @@ struct hz_tcp_config {
 	bool sack;              /* true (RFC 2018): send SACK-permitted and blocks */
 	bool nodelay;           /* false: Nagle on (RFC 9293 3.7.4) */
 	bool keepalive;         /* false: off until hz_tcp_conn_set_keepalive */
-	bool syn_cookies;       /* true; not yet implemented (ignored) */
+	bool syn_cookies;       /* true: SYN cookies when a listener is full (RFC 4987 3.6) */
 	uint16_t mss_max;       /* 0: no cap beyond the path MTU and tx buffer */
+	uint32_t challenge_ack_limit; /* 1000 challenge ACKs per second per engine
+	                               * (RFC 5961 7); 0 = no limit */
 };
 
 void hz_tcp_config_default(struct hz_tcp_config *cfg);
@@ -352,7 +355,8 @@ struct hz_tcp_stats {
 	uint64_t segs_out;
 	uint64_t dup_segs_in;   /* segments wholly before RCV.NXT */
 	uint64_t ooo_segs_in;   /* segments stored out of order */
-	uint64_t sack_blocks_in; /* SACK blocks received (not yet used) */
+	uint64_t sack_blocks_in; /* SACK blocks received */
+	uint64_t sack_recoveries; /* RFC 6675 loss recoveries entered */
 	uint64_t challenge_acks;
 };
 
@@ -391,9 +395,19 @@ typedef void (*hz_tcp_listener_event_fn)(void *ctx, struct hz_tcp_listener *l, u
 #define HZ_TCP_CF_NODELAY 0x0400u
 #define HZ_TCP_CF_KEEPALIVE 0x0800u
 #define HZ_TCP_CF_ACK_NOW 0x1000u     /* send an ACK before returning */
-#define HZ_TCP_CF_RECOVERY 0x2000u    /* in NewReno fast recovery */
+#define HZ_TCP_CF_RECOVERY 0x2000u    /* in fast recovery (NewReno or RFC 6675) */
 #define HZ_TCP_CF_ACCEPTED 0x4000u    /* passive: taken by accept */
 #define HZ_TCP_CF_SYN_RETX 0x8000u    /* SYN was retransmitted (RFC 6298 5.7) */
+#define HZ_TCP_CF_RESCUE 0x10000u     /* RFC 6675 RescueRxt is set */
+#define HZ_TCP_CF_COOKIE 0x20000u     /* passive, created from a SYN cookie */
+
+/* The sender's SACK scoreboard (RFC 6675 3): ranges of the send sequence
+ * space the peer reported in SACK blocks, ascending, disjoint, all inside
+ * SND.UNA..SND.MAX. Eight ranges (64 bytes per connection) hold what a
+ * receiver reporting 3-4 blocks per ACK can describe within one window; a
+ * further range is forgotten (the highest first), which only makes its
+ * bytes count as in flight and possibly be sent again: never unsafe. */
+#define HZ_TCP_SCORE_MAX 8
 
 /* A connection. Lives in the caller's table; treat every field as
  * read-only and use the functions below. Sequence variables follow
@@ -404,13 +418,15 @@ struct hz_tcp_conn {
 	struct hz_tcp_listener *listener; /* passive, until accepted */
 	const struct hz_ip *ip;
 	uint8_t state;      /* enum hz_tcp_state */
+	uint32_t born;      /* order it entered SYN-RECEIVED: the oldest half-open
+	                       connection is the one a cookie may replace */
 	uint8_t snd_wscale; /* shift applied to the peer's windows */
 	uint8_t rcv_wscale; /* shift applied to our windows */
 	uint8_t retries;    /* consecutive timeouts (backoff exponent) */
 	uint8_t dupacks;
 	uint8_t nooo;       /* ranges in ooo[] */
 	uint8_t keep_probes;
-	uint16_t flags;     /* HZ_TCP_CF_* */
+	uint32_t flags;     /* HZ_TCP_CF_* */
 	uint16_t mss;       /* effective send MSS (no options) */
 	uint16_t rcv_mss;   /* MSS we advertised */
 	uint16_t unacked_segs; /* full segments received since our last ACK */
@@ -447,7 +463,12 @@ struct hz_tcp_conn {
 	/* congestion control (RFC 5681, RFC 6582) */
 	uint32_t cwnd;
 	uint32_t ssthresh;
-	uint32_t recover;
+	uint32_t recover;     /* NewReno "recover", RFC 6675 RecoveryPoint */
+	/* SACK loss recovery (RFC 6675), with CF_SACK */
+	uint32_t high_rxt;    /* HighRxt: end of the highest retransmission */
+	uint32_t rescue_rxt;  /* RescueRxt, with CF_RESCUE */
+	uint8_t nscore;       /* ranges in score[] */
+	struct hz_tcp_sack_block score[HZ_TCP_SCORE_MAX];
 	uint32_t bytes_acked; /* congestion avoidance byte counting (RFC 3465) */
 	/* CUBIC (RFC 9438), bytes and milliseconds */
 	uint32_t cubic_wmax;   /* window before the last reduction */
@@ -488,6 +509,7 @@ struct hz_tcp_listener {
 	hz_tcp_listener_event_fn event;
 	void *event_ctx;
 	unsigned ev_pending;
+	hz_time_t cookie_at; /* last SYN cookie sent, 0 = never */
 };
 
 /* Storage for the engine, all from the caller. ring_mem, when not NULL,
@@ -532,6 +554,19 @@ struct hz_tcp {
 	uint64_t segs_in;
 	uint64_t segs_out;
 	uint64_t rsts_out;
+	/* SYN cookies (RFC 4987 3.6): SYN-ACKs sent with a cookie, cookie
+	 * ACKs that created a connection, and ACKs whose cookie failed (bad
+	 * MAC or too old) while cookies were in use. */
+	uint64_t cookies_sent;
+	uint64_t cookies_ok;
+	uint64_t cookies_bad;
+	uint64_t tw_reopened; /* TIME-WAIT connections a new SYN replaced (RFC 6191) */
+	uint32_t born_next;   /* creation order for half-open connections */
+	/* RFC 5961 7: challenge ACKs in the current one-second window, its
+	 * start, and those not sent because the limit was reached. */
+	uint32_t chack_count;
+	hz_time_t chack_window;
+	uint64_t chack_suppressed;
 	uint64_t drops[HZ_TCP_DROP_COUNT];
 };
 
@@ -581,8 +616,11 @@ hz_time_t hz_tcp_poll(struct hz_tcp *t, hz_time_t now);
 /* Listen on local (addr any or one of ours, port non-zero) with a backlog
  * of at least 1. HZ_OK and *out; HZ_ERR_IN_USE (a listener has the port
  * at an overlapping address); HZ_ERR_NO_SPACE (no free listener);
- * HZ_ERR_INVALID. SYN cookies when the backlog is full: not yet
- * implemented; such SYNs are dropped (backlog_full) so the peer retries. */
+ * HZ_ERR_INVALID. When the backlog is reached or no connection slot is
+ * free, a SYN gets a SYN cookie (cfg.syn_cookies, RFC 4987 3.6) and no
+ * state; the ACK that returns it creates the connection (a half-open one
+ * of the listener gives way if needed). Without cookies such SYNs are
+ * dropped (backlog_full, no_conn_slot) so the peer retries. */
 int hz_tcp_listener_open(struct hz_tcp *t, const struct hz_tcp_endpoint *local, unsigned backlog,
                          struct hz_tcp_listener **out);
 void hz_tcp_listener_set_event(struct hz_tcp_listener *l, hz_tcp_listener_event_fn fn, void *ctx);
