@@ -10,13 +10,28 @@
  *     printable ASCII, CR LF after each, sent while the send ring has room,
  *     until the peer resets the connection or it fails; received bytes
  *     are discarded.
- * Connections are accepted until the stack's connection table is full
- * (HZ_STACK_TCP_CONNS); each is driven by readiness events: echo moves
+ * Connections are accepted until the connection table is full: the
+ * stack's own (HZ_STACK_TCP_CONNS), or N slots with default-size rings
+ * allocated at start with --tcp-conns N; each is driven by readiness events: echo moves
  * only what the send ring can take, so a slow reader slows the writer
  * through the receive window.
  *
  *   haze-echo --tap IFNAME --ip ADDR/PLEN [--gw ADDR] [--mac MAC]
- *             [--arp-probe] [--port N] [--stats-file PATH] [-v]
+ *             [--arp-probe] [--port N] [--stats-file PATH]
+ *             [--tcp-conns N] [--tcp-ring KIB] [--tcp-ring-conns N]
+ *             [--offload] [-v]
+ *
+ * --tcp-ring KIB gives up to N (--tcp-ring-conns, default 4) accepted
+ * connections at a time send and receive rings of KIB KiB from a pool
+ * allocated at start, instead of the stack's default rings
+ * (HZ_STACK_TCP_SND_RING/RCV_RING, 16 KiB): throughput per connection is
+ * bounded by window / RTT. The receive ring is clipped to the largest
+ * window the connection can advertise with the window scale its SYN-ACK
+ * already announced (chosen by tcp for the default ring: 64 KiB - 1 with
+ * 16 KiB rings). --offload opens the tap with IFF_VNET_HDR: checksum
+ * offload, and TCP segments coalesced into GSO writes of up to 64 KiB
+ * (see haze/tap.h; off by default because raw readers of the tap then see
+ * such frames).
  *
  * Counters: on exit (SIGINT/SIGTERM) every non-zero counter is printed to
  * stderr as "<lib>.<reason> = N". While running, SIGUSR1 prints them the
@@ -60,7 +75,20 @@ struct tconn {
 #define GEN_PERIOD (95 * (GEN_LINE + 2))
 static uint8_t gen_pattern[2 * GEN_PERIOD];
 
-static struct tconn tconns[HZ_STACK_TCP_CONNS];
+static struct tconn *tconns; /* one per connection slot */
+static size_t ntconns;
+
+/* --tcp-ring: a pool of larger ring pairs. An entry is lent to a
+ * connection slot at accept and comes back once the engine no longer uses
+ * it: the slot was freed (its rings are the defaults again) or is in
+ * TIME-WAIT or CLOSED (no data moves any more). */
+struct ring_pair {
+	uint8_t *snd, *rcv;
+	int slot; /* connection slot using it, -1: free */
+};
+static struct ring_pair *ring_pool;
+static size_t ring_pool_n;
+static size_t ring_bytes;
 
 struct app {
 	const char *stats_file;
@@ -77,12 +105,15 @@ struct app {
 	uint64_t tcp_chargen_bytes; /* bytes queued by chargen */
 	uint64_t tcp_discard_conns; /* discard connections ended */
 	uint64_t tcp_active;      /* connections the application holds */
+	uint64_t tcp_big_rings;   /* connections given --tcp-ring rings */
 };
 
 static void usage(FILE *f)
 {
 	fputs("usage: haze-echo --tap IFNAME --ip ADDR/PLEN [--gw ADDR] [--mac MAC]\n"
-	      "                 [--arp-probe] [--port N] [--stats-file PATH] [-v]\n"
+	      "                 [--arp-probe] [--port N] [--stats-file PATH]\n"
+	      "                 [--tcp-conns N] [--tcp-ring KIB] [--tcp-ring-conns N]\n"
+	      "                 [--offload] [-v]\n"
 	      "Answers ping, echoes UDP datagrams sent to port N (default 7), and serves\n"
 	      "TCP echo on port N, discard on 9 and chargen on 19.\n"
 	      "Counters: printed to stderr on exit and on SIGUSR1; --stats-file PATH is\n"
@@ -126,6 +157,7 @@ static void dump_counters(struct app *app, FILE *f, bool all)
 	dump_one(&d, "echo", "tcp_discard_bytes", app->tcp_discard_bytes);
 	dump_one(&d, "echo", "tcp_discard_conns", app->tcp_discard_conns);
 	dump_one(&d, "echo", "tcp_chargen_bytes", app->tcp_chargen_bytes);
+	dump_one(&d, "echo", "tcp_big_rings", app->tcp_big_rings);
 }
 
 static void write_stats_file(struct app *app)
@@ -221,8 +253,8 @@ static void gen_pattern_init(void)
 
 static struct tconn *tconn_of(struct hz_tcp_conn *c)
 {
-	size_t i = (size_t)(c - stack.tcp_conns);
-	return i < HZ_ARRAY_LEN(tconns) ? &tconns[i] : NULL;
+	size_t i = (size_t)(c - hz_stack_tcp(&stack)->conns);
+	return i < ntconns ? &tconns[i] : NULL;
 }
 
 static const char *peer_str(const struct hz_tcp_conn *c, char buf[32])
@@ -348,6 +380,34 @@ static void on_conn_event(void *ctx, struct hz_tcp_conn *c, unsigned events)
 		tconn_service(tcp_app, tc);
 }
 
+/* Lend a pool ring pair to a just-accepted connection, if one is free. */
+static void ring_lend(struct app *app, struct hz_tcp_conn *c)
+{
+	struct ring_pair *free_pair = NULL;
+	for (size_t i = 0; i < ring_pool_n; i++) {
+		struct ring_pair *rp = &ring_pool[i];
+		if (rp->slot >= 0) {
+			const struct hz_tcp_conn *o = &stack.tcp_conns[rp->slot];
+			if (o->snd.buf != rp->snd || o->state == HZ_TCP_TIME_WAIT ||
+			    o->state == HZ_TCP_CLOSED)
+				rp->slot = -1; /* given back by the engine */
+		}
+		if (rp->slot < 0 && !free_pair)
+			free_pair = rp;
+	}
+	if (!free_pair)
+		return;
+	/* The window scale went out in the SYN-ACK: a larger receive ring
+	 * than it can advertise would be memory no window ever offers. */
+	size_t rcv = ring_bytes, max_wnd = (size_t)0xffffu << c->rcv_wscale;
+	if (rcv > max_wnd)
+		rcv = max_wnd;
+	if (hz_tcp_conn_set_buffers(c, free_pair->snd, ring_bytes, free_pair->rcv, rcv) == HZ_OK) {
+		free_pair->slot = (int)(c - stack.tcp_conns);
+		app->tcp_big_rings++;
+	}
+}
+
 static void on_listener_event(void *ctx, struct hz_tcp_listener *l, unsigned events)
 {
 	struct app *app = tcp_app;
@@ -367,6 +427,8 @@ static void on_listener_event(void *ctx, struct hz_tcp_listener *l, unsigned eve
 		tc->start = hz_tap_now();
 		app->tcp_accepted++;
 		app->tcp_active++;
+		if (ring_pool_n)
+			ring_lend(app, c);
 		if (svc == SVC_ECHO)
 			hz_tcp_conn_set_nodelay(c, true); /* echo small writes at once */
 		hz_tcp_conn_set_event(c, on_conn_event, tc);
@@ -390,7 +452,7 @@ static int tcp_listen(struct app *app, uint16_t port, uint8_t svc)
 	struct hz_tcp_listener *l;
 	/* The backlog counts half-open and unaccepted connections; we accept
 	 * at once, so the table is the only real limit. */
-	int r = hz_tcp_listener_open(hz_stack_tcp(&stack), &ep, HZ_STACK_TCP_CONNS, &l);
+	int r = hz_tcp_listener_open(hz_stack_tcp(&stack), &ep, (unsigned)ntconns, &l);
 	if (r != HZ_OK) {
 		fprintf(stderr, "haze-echo: tcp listen port %u: %s\n", (unsigned)port, hz_err_name(r));
 		return r;
@@ -414,6 +476,10 @@ int main(int argc, char **argv)
 		{ "arp-probe", no_argument, NULL, 'p' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "stats-file", required_argument, NULL, 's' },
+		{ "tcp-conns", required_argument, NULL, 'C' },
+		{ "tcp-ring", required_argument, NULL, 'R' },
+		{ "tcp-ring-conns", required_argument, NULL, 'N' },
+		{ "offload", no_argument, NULL, 'O' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -425,6 +491,8 @@ int main(int argc, char **argv)
 	uint8_t mac[HZ_MAC_LEN];
 	bool have_mac = false, have_ip = false;
 	unsigned long port = 7;
+	unsigned long ring_kib = 0, ring_conns = 4, tcp_conns = 0;
+	unsigned tap_flags = 0;
 	int verbose = 0;
 
 	int c;
@@ -469,6 +537,28 @@ int main(int argc, char **argv)
 		case 's':
 			app.stats_file = optarg;
 			break;
+		case 'R':
+		case 'N':
+		case 'C': {
+			char *end;
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 10);
+			const char *name = c == 'R' ? "tcp-ring" : c == 'N' ? "tcp-ring-conns" : "tcp-conns";
+			if (errno || *end || v == 0 || v > (c == 'R' ? 1048576ul : 65536ul)) {
+				fprintf(stderr, "haze-echo: bad --%s %s\n", name, optarg);
+				return 2;
+			}
+			if (c == 'R')
+				ring_kib = v;
+			else if (c == 'N')
+				ring_conns = v;
+			else
+				tcp_conns = v;
+			break;
+		}
+		case 'O':
+			tap_flags |= HZ_TAP_F_VNET_HDR;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -486,7 +576,48 @@ int main(int argc, char **argv)
 	}
 
 	hz_tap_shim_init(&app.shim, verbose >= 2 ? HZ_LOG_DEBUG : verbose ? HZ_LOG_INFO : HZ_LOG_WARN);
-	if (hz_tap_open(&tap, ifname, have_mac ? mac : NULL, &app.shim) != HZ_OK) {
+	/* --tcp-conns: the connection table and its default-size rings in
+	 * memory of our own (the stack takes caller storage); untouched ring
+	 * pages cost nothing until a connection uses them. */
+	static struct hz_tcp_storage tst;
+	ntconns = HZ_STACK_TCP_CONNS;
+	if (tcp_conns) {
+		tst.conns = calloc(tcp_conns, sizeof *tst.conns);
+		tst.nconns = tcp_conns;
+		tst.snd_cap = HZ_STACK_TCP_SND_RING;
+		tst.rcv_cap = HZ_STACK_TCP_RCV_RING;
+		tst.ring_mem = calloc(tcp_conns, tst.snd_cap + tst.rcv_cap);
+		if (!tst.conns || !tst.ring_mem) {
+			fprintf(stderr, "haze-echo: no memory for %lu TCP connections\n", tcp_conns);
+			return 1;
+		}
+		cfg.tcp_storage = &tst;
+		ntconns = tcp_conns;
+	}
+	tconns = calloc(ntconns, sizeof *tconns);
+	if (!tconns) {
+		fprintf(stderr, "haze-echo: no memory\n");
+		return 1;
+	}
+	if (ring_conns > ntconns)
+		ring_conns = ntconns;
+	if (ring_kib) {
+		ring_bytes = ring_kib * 1024u;
+		ring_pool = calloc(ring_conns, sizeof *ring_pool);
+		for (size_t i = 0; ring_pool && i < ring_conns; i++) {
+			ring_pool[i].slot = -1;
+			ring_pool[i].snd = malloc(ring_bytes);
+			ring_pool[i].rcv = malloc(ring_bytes);
+			if (!ring_pool[i].snd || !ring_pool[i].rcv)
+				ring_pool = NULL;
+		}
+		if (!ring_pool) {
+			fprintf(stderr, "haze-echo: no memory for %lu rings of %lu KiB\n", ring_conns, ring_kib);
+			return 1;
+		}
+		ring_pool_n = ring_conns;
+	}
+	if (hz_tap_open_flags(&tap, ifname, have_mac ? mac : NULL, &app.shim, tap_flags) != HZ_OK) {
 		fprintf(stderr, "haze-echo: cannot open tap %s\n", ifname);
 		return 1;
 	}
@@ -497,10 +628,11 @@ int main(int argc, char **argv)
 	}
 
 	char ipb[16], gwb[16], macb[HZ_MAC_STRLEN];
-	fprintf(stderr, "haze-echo: start on %s%s mac %s ip %s/%d gw %s mtu %u%s\n", tap.name,
+	fprintf(stderr, "haze-echo: start on %s%s mac %s ip %s/%d gw %s mtu %u%s%s\n", tap.name,
 	        tap.created ? " (created)" : "", hz_mac_format(tap.netif.mac, macb),
 	        ip4_str(cfg.addr, ipb), __builtin_popcount(cfg.netmask), ip4_str(cfg.gateway, gwb),
-	        (unsigned)tap.netif.mtu, cfg.arp_probe ? " (probing)" : "");
+	        (unsigned)tap.netif.mtu, cfg.arp_probe ? " (probing)" : "",
+	        (tap.flags & HZ_TAP_F_VNET_HDR) ? " (vnet offloads)" : "");
 
 	cfg.event = on_event;
 	cfg.event_ctx = &app;
@@ -534,7 +666,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, "haze-echo: TCP echo on port %lu, discard on 9, chargen on 19 (%u connections)\n",
-	        port, (unsigned)HZ_STACK_TCP_CONNS);
+	        port, (unsigned)ntconns);
 	write_stats_file(&app);
 
 	struct hz_tap_hooks hooks = {

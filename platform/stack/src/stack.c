@@ -149,6 +149,22 @@ int hz_stack_init(struct hz_stack *s, const struct hz_stack_config *cfg,
 		.txbuf = s->tcp_tx,
 		.txcap = sizeof s->tcp_tx,
 	};
+	if (cfg->tcp_storage) {
+		const struct hz_tcp_storage *cs = cfg->tcp_storage;
+		tst.conns = cs->conns;
+		tst.nconns = cs->nconns;
+		tst.ring_mem = cs->ring_mem;
+		tst.snd_cap = cs->snd_cap;
+		tst.rcv_cap = cs->rcv_cap;
+		if (cs->listeners) {
+			tst.listeners = cs->listeners;
+			tst.nlisteners = cs->nlisteners;
+		}
+		if (cs->txbuf) {
+			tst.txbuf = cs->txbuf;
+			tst.txcap = cs->txcap;
+		}
+	}
 	struct hz_tcp_config tcfg;
 	if (cfg->tcp)
 		tcfg = *cfg->tcp;
@@ -250,8 +266,8 @@ void hz_stack_counters(const struct hz_stack *s,
 	fn(ctx, "stack", "tcp_segs_out", s->tcp.segs_out);
 	fn(ctx, "stack", "tcp_rsts_out", s->tcp.rsts_out);
 	uint64_t used = 0;
-	for (size_t i = 0; i < HZ_ARRAY_LEN(s->tcp_conns); i++) {
-		const struct hz_tcp_conn *c = &s->tcp_conns[i];
+	for (size_t i = 0; i < s->tcp.nconns; i++) {
+		const struct hz_tcp_conn *c = &s->tcp.conns[i];
 		if (c->state != HZ_TCP_CLOSED || (c->flags & HZ_TCP_CF_APP_OWNED) || c->listener)
 			used++;
 	}

@@ -512,6 +512,23 @@ static void test_bad_config(void **state)
 	assert_int_equal(hz_stack_init(&stack, &cfg, NULL, &shim, 0), HZ_ERR_INVALID);
 }
 
+/* TCP tables in the caller's storage replace the built-in ones. */
+static void test_tcp_caller_storage(void **state)
+{
+	(void)state;
+	static struct hz_tcp_conn conns[3];
+	static uint8_t rings[3 * (2048 + 4096)];
+	struct hz_tcp_storage ts = { .conns = conns, .nconns = 3, .ring_mem = rings,
+		                     .snd_cap = 2048, .rcv_cap = 4096 };
+	struct hz_stack_config cfg = { .addr = OUR_IP, .netmask = 0xffffff00u, .tcp_storage = &ts };
+	assert_int_equal(hz_stack_init(&stack, &cfg, &netif, &shim, 0), HZ_OK);
+	struct hz_tcp *t = hz_stack_tcp(&stack);
+	assert_ptr_equal(t->conns, conns);
+	assert_int_equal(t->nconns, 3);
+	/* Listeners and the transmit buffer default to the stack's own. */
+	assert_ptr_equal(t->listeners, stack.tcp_listeners);
+}
+
 /* The text forms every example application's --ip and --gw take. */
 static void test_config_text(void **state)
 {
@@ -551,6 +568,7 @@ int main(void)
 		cmocka_unit_test_setup(test_arp_probe, setup),
 		cmocka_unit_test_setup(test_bad_config, setup),
 		cmocka_unit_test(test_config_text),
+		cmocka_unit_test_setup(test_tcp_caller_storage, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,13 +137,15 @@ bool hz_tap_stop_requested(void)
 /* Device                                                              */
 /* ------------------------------------------------------------------ */
 
-static int tap_transmit(void *ctx, struct hz_pbuf *frame)
+/* One write(2) of a whole frame (with its vnet header in front when the
+ * tap has one). Returns HZ_OK or the error the frame was dropped with. */
+static int tap_write(struct hz_tap *t, const struct iovec *iov, int iovcnt, size_t len)
 {
-	struct hz_tap *t = ctx;
 	for (;;) {
-		ssize_t n = write(t->fd, hz_pbuf_data(frame), frame->len);
-		if (n == (ssize_t)frame->len) {
-			t->stats.tx_frames++;
+		ssize_t n = iovcnt == 1 ? write(t->fd, iov[0].iov_base, iov[0].iov_len)
+		                        : writev(t->fd, iov, iovcnt);
+		if (n == (ssize_t)len) {
+			t->stats.tx_writes++;
 			return HZ_OK;
 		}
 		if (n < 0 && errno == EINTR)
@@ -152,10 +156,168 @@ static int tap_transmit(void *ctx, struct hz_pbuf *frame)
 		}
 		t->stats.tx_errors++;
 		if (t->shim && t->stats.tx_errors <= 5)
-			hz_log(t->shim, HZ_LOG_WARN, "tap %s: write of %zu bytes: %s", t->name,
-			       frame->len, n < 0 ? strerror(errno) : "short write");
+			hz_log(t->shim, HZ_LOG_WARN, "tap %s: write of %zu bytes: %s", t->name, len,
+			       n < 0 ? strerror(errno) : "short write");
 		return HZ_ERR_INTERNAL;
 	}
+}
+
+static void vnet_hdr_set(uint8_t out[HZ_TAP_VNET_HDR_LEN], bool partial, uint16_t csum_start,
+                         uint16_t csum_off, uint8_t gso_type, uint16_t hdr_len, uint16_t gso_size)
+{
+	/* Native byte order: the tap is not in virtio 1.0 little-endian or
+	 * TUNSETVNETBE mode, and this is the host's own kernel. */
+	struct virtio_net_hdr h;
+	memset(&h, 0, sizeof h);
+	if (partial) {
+		h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h.csum_start = csum_start;
+		h.csum_offset = csum_off;
+	}
+	h.gso_type = gso_type;
+	h.hdr_len = hdr_len;
+	h.gso_size = gso_size;
+	memcpy(out, &h, HZ_TAP_VNET_HDR_LEN);
+}
+
+/* Coalescing (HZ_TAP_F_VNET_HDR, see tap.h). */
+
+#define ETH_LEN 14
+#define IP4_LEN 20 /* only option-less IPv4 headers are coalesced */
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* A TCP/IPv4 data segment that may be coalesced: untagged Ethernet,
+ * option-less IPv4, not a fragment, no padding, flags ACK or ACK|PSH, some
+ * payload. Returns the header length (Ethernet to the end of the TCP
+ * options), or 0. */
+static size_t co_candidate(const uint8_t *f, size_t n)
+{
+	if (n < ETH_LEN + IP4_LEN + 20 || rd16(f + 12) != 0x0800)
+		return 0;
+	const uint8_t *ip = f + ETH_LEN;
+	if (ip[0] != 0x45 || ip[9] != 6 || (rd16(ip + 6) & 0x3fffu) != 0 ||
+	    rd16(ip + 2) != n - ETH_LEN)
+		return 0;
+	const uint8_t *tcp = ip + IP4_LEN;
+	size_t hlen = ETH_LEN + IP4_LEN + (size_t)(tcp[12] >> 4) * 4u;
+	if ((tcp[12] >> 4) < 5 || hlen >= n)
+		return 0;
+	if ((tcp[13] & (uint8_t)~0x08u) != 0x10u) /* ACK, maybe PSH; nothing else */
+		return 0;
+	return hlen;
+}
+
+/* Does segment f (header length hlen) continue the pending ones? Same
+ * link and IP header but for the length, ID and checksum; same ports,
+ * ACK, window and options; the next sequence number; the pending segments
+ * all full-sized; room for it in 64 KiB. */
+static bool co_continues(const struct hz_tap_coalesce *co, const uint8_t *f, size_t n, size_t hlen)
+{
+	const uint8_t *p = co->buf + HZ_TAP_VNET_HDR_LEN;
+	size_t pay = n - hlen;
+	if (hlen != co->hlen || pay > co->mss || co->len - co->hlen != (size_t)co->mss * co->nseg ||
+	    co->len + pay > HZ_TAP_GSO_MAX)
+		return false;
+	const uint8_t *ip = f + ETH_LEN, *pip = p + ETH_LEN;
+	const uint8_t *tcp = ip + IP4_LEN, *ptcp = pip + IP4_LEN;
+	return rd32(tcp + 4) == co->next_seq && memcmp(f, p, ETH_LEN) == 0 && ip[1] == pip[1] &&
+	       ip[8] == pip[8] && memcmp(ip + 12, pip + 12, 8) == 0 &&
+	       memcmp(tcp, ptcp, 4) == 0 &&                  /* ports */
+	       memcmp(tcp + 8, ptcp + 8, 4) == 0 &&          /* ACK */
+	       memcmp(tcp + 14, ptcp + 14, 2) == 0 &&        /* window */
+	       memcmp(tcp + 20, ptcp + 20, hlen - ETH_LEN - IP4_LEN - 20) == 0; /* options */
+}
+
+void hz_tap_flush(struct hz_tap *t)
+{
+	struct hz_tap_coalesce *co = &t->co;
+	if (!co->len)
+		return;
+	uint8_t *f = co->buf + HZ_TAP_VNET_HDR_LEN;
+	if (co->nseg == 1) {
+		vnet_hdr_set(co->buf, co->partial, co->csum_start, co->csum_off,
+		             VIRTIO_NET_HDR_GSO_NONE, 0, 0);
+	} else {
+		/* One IPv4 packet of all the payload, the kernel's GSO form:
+		 * the first segment's headers with the total length, PSH if
+		 * any segment had it, and in the TCP checksum field the
+		 * pseudo-header sum (not complemented) for the whole length,
+		 * completed from csum_start by whoever needs the real one. */
+		uint8_t *ip = f + ETH_LEN, *tcp = ip + IP4_LEN;
+		size_t iplen = co->len - ETH_LEN, tcplen = iplen - IP4_LEN;
+		wr16(ip + 2, (uint16_t)iplen);
+		wr16(ip + 10, 0);
+		wr16(ip + 10, hz_csum(ip, IP4_LEN));
+		uint32_t ps = hz_csum_add(0, ip + 12, 8) + 6u + (uint32_t)tcplen;
+		wr16(tcp + 16, (uint16_t)~hz_csum_fold(ps));
+		vnet_hdr_set(co->buf, true, ETH_LEN + IP4_LEN, 16, VIRTIO_NET_HDR_GSO_TCPV4, co->hlen,
+		             co->mss);
+		t->stats.tx_coalesced += co->nseg - 1u;
+	}
+	struct iovec iov = { co->buf, HZ_TAP_VNET_HDR_LEN + co->len };
+	(void)tap_write(t, &iov, 1, iov.iov_len); /* counted there; TCP resends */
+	co->len = 0;
+	co->nseg = 0;
+}
+
+static int tap_transmit(void *ctx, struct hz_pbuf *frame)
+{
+	struct hz_tap *t = ctx;
+	const uint8_t *f = hz_pbuf_data(frame);
+	size_t n = frame->len;
+	t->stats.tx_frames++;
+	if (!(t->flags & HZ_TAP_F_VNET_HDR)) {
+		struct iovec iov = { (void *)(uintptr_t)f, n };
+		return tap_write(t, &iov, 1, n);
+	}
+	bool partial = (frame->flags & HZ_PBUF_F_CSUM_PARTIAL) != 0;
+	size_t hlen = t->in_run ? co_candidate(f, n) : 0;
+	struct hz_tap_coalesce *co = &t->co;
+	if (hlen && co->len && co_continues(co, f, n, hlen)) {
+		size_t pay = n - hlen;
+		uint8_t *p = co->buf + HZ_TAP_VNET_HDR_LEN;
+		memcpy(p + co->len, f + hlen, pay);
+		co->len += pay;
+		co->nseg++;
+		co->next_seq += (uint32_t)pay;
+		p[ETH_LEN + IP4_LEN + 13] |= (uint8_t)(f[ETH_LEN + IP4_LEN + 13] & 0x08u);
+		/* A short or PSH segment ends the run: write it now. */
+		if (pay < co->mss || (f[ETH_LEN + IP4_LEN + 13] & 0x08u) ||
+		    co->len + co->mss > HZ_TAP_GSO_MAX)
+			hz_tap_flush(t);
+		return HZ_OK;
+	}
+	hz_tap_flush(t); /* frames leave in the order they came */
+	if (hlen && !(f[ETH_LEN + IP4_LEN + 13] & 0x08u) && n <= HZ_TAP_GSO_MAX) {
+		/* Hold it: the next segment may continue it. */
+		memcpy(co->buf + HZ_TAP_VNET_HDR_LEN, f, n);
+		co->len = n;
+		co->hlen = (uint16_t)hlen;
+		co->mss = (uint16_t)(n - hlen);
+		co->nseg = 1;
+		co->next_seq = rd32(f + ETH_LEN + IP4_LEN + 4) + (uint32_t)(n - hlen);
+		co->partial = partial;
+		co->csum_start = frame->csum_start;
+		co->csum_off = frame->csum_off;
+		return HZ_OK;
+	}
+	uint8_t vh[HZ_TAP_VNET_HDR_LEN];
+	vnet_hdr_set(vh, partial, frame->csum_start, frame->csum_off, VIRTIO_NET_HDR_GSO_NONE, 0, 0);
+	struct iovec iov[2] = { { vh, sizeof vh }, { (void *)(uintptr_t)f, n } };
+	return tap_write(t, iov, 2, sizeof vh + n);
 }
 
 static uint16_t device_mtu(const char *name)
@@ -203,7 +365,17 @@ static bool device_exists(const char *name)
 int hz_tap_open(struct hz_tap *t, const char *name, const uint8_t mac[HZ_MAC_LEN],
                 const struct hz_shim *shim)
 {
+	return hz_tap_open_flags(t, name, mac, shim, 0);
+}
+
+int hz_tap_open_flags(struct hz_tap *t, const char *name, const uint8_t mac[HZ_MAC_LEN],
+                      const struct hz_shim *shim, unsigned flags)
+{
 	memset(&t->stats, 0, sizeof t->stats);
+	t->flags = 0;
+	t->in_run = false;
+	t->co.len = 0;
+	t->co.nseg = 0;
 	memset(&t->netif, 0, sizeof t->netif);
 	t->fd = -1;
 	t->created = false;
@@ -225,29 +397,55 @@ int hz_tap_open(struct hz_tap *t, const char *name, const uint8_t mac[HZ_MAC_LEN
 	/* IFF_TAP: Ethernet frames. IFF_NO_PI: no 4-byte prefix per frame.
 	 * The same ioctl attaches to an existing device or creates one. */
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	if (flags & HZ_TAP_F_VNET_HDR) {
+		/* The vnet header is per attachment, so an existing tap made
+		 * without it takes it too. 10 bytes is the default size. */
+		ifr.ifr_flags |= IFF_VNET_HDR;
+		if (ioctl(fd, TUNSETIFF, &ifr) == 0) {
+			int sz = HZ_TAP_VNET_HDR_LEN;
+			if (ioctl(fd, TUNSETVNETHDRSZ, &sz) == 0) {
+				t->flags |= HZ_TAP_F_VNET_HDR;
+				goto attached;
+			}
+			hz_log(shim, HZ_LOG_WARN, "tap %s: TUNSETVNETHDRSZ: %s; reopening without offloads",
+			       name, strerror(errno));
+			close(fd);
+			fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+			if (fd < 0) {
+				hz_log(shim, HZ_LOG_ERROR, "open /dev/net/tun: %s", strerror(errno));
+				return HZ_ERR_NOT_FOUND;
+			}
+		} else {
+			hz_log(shim, HZ_LOG_WARN, "tap %s: IFF_VNET_HDR refused (%s): no offloads",
+			       name, strerror(errno));
+		}
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	}
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		hz_log(shim, HZ_LOG_ERROR, "TUNSETIFF %s: %s%s", name, strerror(errno),
 		       existed ? " (does the device exist as tun, multi-queue or owned by another user?)" : "");
 		close(fd);
 		return HZ_ERR_NOT_FOUND;
 	}
+attached:
 	t->fd = fd;
 	t->created = !existed;
 	/* A tap we created is ours to bring up (the kernel side still has no
 	 * address: that is the administrator's). An existing one is left as
 	 * configured; while it is down every write fails with EIO. */
-	int flags = device_flags(t->name, t->created);
-	if (flags < 0)
+	int ifflags = device_flags(t->name, t->created);
+	if (ifflags < 0)
 		hz_log(shim, HZ_LOG_WARN, "tap %s: cannot %s the interface: %s", t->name,
 		       t->created ? "bring up" : "read the flags of", strerror(errno));
-	else if (!(flags & IFF_UP))
+	else if (!(ifflags & IFF_UP))
 		hz_log(shim, HZ_LOG_WARN, "tap %s is down: frames cannot be sent until it is up",
 		       t->name);
 
 	t->netif.ctx = t;
 	t->netif.transmit = tap_transmit;
 	t->netif.mtu = device_mtu(t->name);
-	t->netif.caps = 0;
+	/* Checksum offload through the vnet header (see tap.h). */
+	t->netif.caps = (t->flags & HZ_TAP_F_VNET_HDR) ? HZ_NETIF_CAP_TX_CSUM : 0;
 	if (mac) {
 		memcpy(t->netif.mac, mac, HZ_MAC_LEN);
 	} else {
@@ -260,8 +458,10 @@ int hz_tap_open(struct hz_tap *t, const char *name, const uint8_t mac[HZ_MAC_LEN
 
 void hz_tap_close(struct hz_tap *t)
 {
-	if (t->fd >= 0)
+	if (t->fd >= 0) {
+		hz_tap_flush(t);
 		close(t->fd);
+	}
 	t->fd = -1;
 }
 
@@ -277,6 +477,8 @@ void hz_tap_counters(const struct hz_tap *t,
 	fn(ctx, "tap", "rx_frames", t->stats.rx_frames);
 	fn(ctx, "tap", "rx_errors", t->stats.rx_errors);
 	fn(ctx, "tap", "tx_frames", t->stats.tx_frames);
+	fn(ctx, "tap", "tx_writes", t->stats.tx_writes);
+	fn(ctx, "tap", "tx_coalesced", t->stats.tx_coalesced);
 	fn(ctx, "tap", "tx_would_block", t->stats.tx_would_block);
 	fn(ctx, "tap", "tx_errors", t->stats.tx_errors);
 }
@@ -285,11 +487,16 @@ void hz_tap_counters(const struct hz_tap *t,
 /* Event loop                                                          */
 /* ------------------------------------------------------------------ */
 
-/* Read until EAGAIN or the batch cap. Returns false if the device broke. */
-static bool drain(struct hz_tap *t, struct hz_stack *s)
+/* Read until EAGAIN or the batch cap; *full says the cap cut the batch
+ * (more frames are likely waiting). Returns false if the device broke. */
+static bool drain(struct hz_tap *t, struct hz_stack *s, bool *full)
 {
+	size_t off = (t->flags & HZ_TAP_F_VNET_HDR) ? HZ_TAP_VNET_HDR_LEN : 0;
+	/* One clock read per batch (see hz_tap_run in tap.h). */
+	hz_time_t now = hz_tap_now();
+	*full = false;
 	for (unsigned i = 0; i < HZ_TAP_RX_BATCH; i++) {
-		ssize_t n = read(t->fd, t->rxbuf, sizeof t->rxbuf);
+		ssize_t n = read(t->fd, t->rxbuf, off + HZ_TAP_FRAME_MAX);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return true;
@@ -302,11 +509,28 @@ static bool drain(struct hz_tap *t, struct hz_stack *s)
 		}
 		if (n == 0)
 			return true;
+		if ((size_t)n <= off) {
+			t->stats.rx_errors++;
+			continue;
+		}
+		if (off) {
+			/* No receive offloads were asked for (TUNSETOFFLOAD
+			 * stays 0), so the kernel sends whole, checksummed
+			 * frames; anything else is not a frame we can take. */
+			struct virtio_net_hdr vh;
+			memcpy(&vh, t->rxbuf, sizeof vh);
+			if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+			    (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) {
+				t->stats.rx_errors++;
+				continue;
+			}
+		}
 		t->stats.rx_frames++;
 		/* The stack counts why a frame was dropped; its return value adds
 		 * nothing the counters do not already say. */
-		(void)hz_stack_input(s, t->rxbuf, (size_t)n, hz_tap_now());
+		(void)hz_stack_input(s, t->rxbuf + off, (size_t)n - off, now);
 	}
+	*full = true;
 	return true;
 }
 
@@ -323,11 +547,15 @@ int hz_tap_run(struct hz_tap *t, struct hz_stack *s, const struct hz_tap_hooks *
 		mask = &cur;
 	}
 
+	t->in_run = true;
 	hz_time_t now = hz_tap_now();
 	hz_time_t deadline = hz_stack_poll(s, now);
 	hz_time_t next_tick = hooks->tick && hooks->tick_every ? now + hooks->tick_every : HZ_TIME_NEVER;
+	bool more = false; /* the last batch was cut: frames are waiting */
+	int rc = HZ_OK;
 
 	while (!stop_flag) {
+		hz_tap_flush(t);
 		now = hz_tap_now();
 		hz_time_t wake = hz_time_min(deadline, next_tick);
 		struct timespec ts, *tsp = NULL;
@@ -340,10 +568,20 @@ int hz_tap_run(struct hz_tap *t, struct hz_stack *s, const struct hz_tap_hooks *
 			tsp = &ts;
 		}
 		struct pollfd pfd = { .fd = t->fd, .events = POLLIN, .revents = 0 };
+		if (more) {
+			/* The last batch was cut at the cap: frames are
+			 * waiting, so do not sleep (but still let ppoll
+			 * deliver a pending signal). */
+			ts.tv_sec = 0;
+			ts.tv_nsec = 0;
+			tsp = &ts;
+		}
+		more = false;
 		int r = ppoll(&pfd, 1, tsp, mask);
 		if (r < 0 && errno != EINTR) {
 			hz_log(t->shim, HZ_LOG_ERROR, "ppoll: %s", strerror(errno));
-			return HZ_ERR_INTERNAL;
+			rc = HZ_ERR_INTERNAL;
+			break;
 		}
 		if (stop_flag)
 			break;
@@ -355,10 +593,13 @@ int hz_tap_run(struct hz_tap *t, struct hz_stack *s, const struct hz_tap_hooks *
 		if (r > 0) {
 			if (pfd.revents & (POLLERR | POLLNVAL)) {
 				hz_log(t->shim, HZ_LOG_ERROR, "tap %s: device error", t->name);
-				return HZ_ERR_INTERNAL;
+				rc = HZ_ERR_INTERNAL;
+				break;
 			}
-			if ((pfd.revents & POLLIN) && !drain(t, s))
-				return HZ_ERR_INTERNAL;
+			if ((pfd.revents & POLLIN) && !drain(t, s, &more)) {
+				rc = HZ_ERR_INTERNAL;
+				break;
+			}
 		}
 		now = hz_tap_now();
 		deadline = hz_stack_poll(s, now);
@@ -369,5 +610,7 @@ int hz_tap_run(struct hz_tap *t, struct hz_stack *s, const struct hz_tap_hooks *
 			deadline = hz_stack_poll(s, hz_tap_now());
 		}
 	}
-	return HZ_OK;
+	hz_tap_flush(t);
+	t->in_run = false;
+	return rc;
 }

@@ -144,6 +144,12 @@ struct hz_stack_config {
 	void *event_ctx;
 	/* TCP settings (copied at init); NULL: hz_tcp_config_default. */
 	const struct hz_tcp_config *tcp;
+	/* TCP tables in the caller's storage, for more connections or other
+	 * ring sizes than the HZ_STACK_TCP_* tables inside struct hz_stack
+	 * (which are then unused). NULL: those built-in tables. A NULL
+	 * listeners or txbuf inside it means the built-in ones. The storage
+	 * must outlive the stack. */
+	const struct hz_tcp_storage *tcp_storage;
 };
 
 /* Counters the stack keeps itself (the libraries keep their drops). */

@@ -46,13 +46,53 @@ extern "C" {
  * flood cannot starve retransmissions and reassembly expiry. */
 #define HZ_TAP_RX_BATCH 64
 
+/* Options of hz_tap_open_flags. */
+/* IFF_VNET_HDR: every frame carries a struct virtio_net_hdr. haze uses it
+ * on transmit only (what the kernel sends stays plain, checksummed,
+ * segmented frames):
+ *  - checksum offload: the netif offers HZ_NETIF_CAP_TX_CSUM, and a
+ *    HZ_PBUF_F_CSUM_PARTIAL frame goes out with VIRTIO_NET_HDR_F_NEEDS_CSUM
+ *    (the kernel delivers it locally without computing the sum, or
+ *    finishes it when it forwards);
+ *  - segment coalescing: inside hz_tap_run, consecutive full-sized TCP/IPv4
+ *    data segments of one flow (same headers, contiguous sequence numbers,
+ *    flags ACK or ACK|PSH) are gathered into one GSO write of up to 64 KiB
+ *    (VIRTIO_NET_HDR_GSO_TCPV4): the kernel then runs its receive path
+ *    once per 64 KiB instead of once per 1500-byte frame, which is what
+ *    GRO does for a NIC. Pending segments are written when a frame that
+ *    does not continue them comes, when the batch is full and at the end of
+ *    every loop turn (hz_tap_flush), so nothing waits past the turn.
+ * Off by default: whatever reads the kernel side of the tap raw (tcpdump,
+ * an AF_PACKET relay such as tests/interop/impair.py) then sees frames
+ * of up to 64 KiB, as it would on a NIC with GRO; the kernel itself
+ * segments them again if it forwards them. */
+#define HZ_TAP_F_VNET_HDR 0x1u
+/* Bytes of struct virtio_net_hdr in front of each frame. */
+#define HZ_TAP_VNET_HDR_LEN 10
+/* Largest coalesced write: Ethernet + an IPv4 packet of 64 KiB. */
+#define HZ_TAP_GSO_MAX (14 + 65535)
+
 /* The tap's own counters (the stack counts the rest). */
 struct hz_tap_stats {
 	uint64_t rx_frames;       /* frames read from the device */
-	uint64_t rx_errors;       /* read(2) failures other than EAGAIN */
-	uint64_t tx_frames;       /* frames written whole */
+	uint64_t rx_errors;       /* read(2) failures other than EAGAIN, bad vnet headers */
+	uint64_t tx_frames;       /* frames taken from the stack and written (alone or coalesced) */
+	uint64_t tx_writes;       /* write(2) calls that succeeded */
+	uint64_t tx_coalesced;    /* frames that went out inside another frame's GSO write */
 	uint64_t tx_would_block;  /* dropped: device queue full (EAGAIN) */
 	uint64_t tx_errors;       /* dropped: other write(2) failures, short writes */
+};
+
+/* TCP segments being coalesced (HZ_TAP_F_VNET_HDR). */
+struct hz_tap_coalesce {
+	size_t len;        /* frame bytes in buf after the vnet header; 0: none */
+	uint32_t next_seq; /* sequence number the next segment must start at */
+	uint16_t hlen;     /* Ethernet + IPv4 + TCP header bytes */
+	uint16_t mss;      /* payload of the first segment: the GSO size */
+	uint16_t nseg;
+	uint16_t csum_start, csum_off; /* the first frame's offload request */
+	bool partial;      /* the first frame asked for checksum offload */
+	uint8_t buf[HZ_TAP_VNET_HDR_LEN + HZ_TAP_GSO_MAX];
 };
 
 struct hz_tap {
@@ -62,7 +102,10 @@ struct hz_tap {
 	struct hz_netif netif;
 	const struct hz_shim *shim;
 	struct hz_tap_stats stats;
-	uint8_t rxbuf[HZ_TAP_FRAME_MAX];
+	unsigned flags;   /* HZ_TAP_F_* in effect */
+	bool in_run;      /* inside hz_tap_run: coalescing may hold frames */
+	struct hz_tap_coalesce co;
+	uint8_t rxbuf[HZ_TAP_VNET_HDR_LEN + HZ_TAP_FRAME_MAX];
 };
 
 /* Open tap device `name`: attach to an existing tap of that name, or create
@@ -79,6 +122,15 @@ struct hz_tap {
  * is logged through the shim). */
 int hz_tap_open(struct hz_tap *t, const char *name, const uint8_t mac[HZ_MAC_LEN],
                 const struct hz_shim *shim);
+/* The same with options (HZ_TAP_F_*). When the kernel refuses
+ * IFF_VNET_HDR the tap opens without it (logged; t->flags says what is in
+ * effect). hz_tap_open is hz_tap_open_flags(..., 0). */
+int hz_tap_open_flags(struct hz_tap *t, const char *name, const uint8_t mac[HZ_MAC_LEN],
+                      const struct hz_shim *shim, unsigned flags);
+/* Write the TCP segments held for coalescing, if any. hz_tap_run does it
+ * at the end of every turn; a program with its own loop calls it before
+ * it waits. */
+void hz_tap_flush(struct hz_tap *t);
 /* Close the device. Safe on a tap that failed to open or is closed. */
 void hz_tap_close(struct hz_tap *t);
 /* The netif to hand to hz_stack_init. Valid while the tap is open. */
@@ -122,8 +174,12 @@ struct hz_tap_hooks {
 
 /* The event loop: wait (ppoll) until the stack's next deadline, a frame,
  * or a signal; read up to HZ_TAP_RX_BATCH frames until EAGAIN and feed each
- * to hz_stack_input with a fresh monotonic `now`; run hz_stack_poll; call
- * the hooks; repeat until hz_tap_stop_requested().
+ * to hz_stack_input with the same `now`, read once per batch (a batch
+ * takes microseconds; the clock is a syscall-free vDSO call, but 64 of
+ * them per batch bought nothing); run hz_stack_poll; call the hooks;
+ * write coalesced segments (hz_tap_flush); repeat until
+ * hz_tap_stop_requested(). When a batch was cut at HZ_TAP_RX_BATCH more
+ * frames are waiting, so the next turn skips the wait.
  *
  * Returns HZ_OK after a stop request, or HZ_ERR_INTERNAL if the device
  * failed (the reason is logged). */
