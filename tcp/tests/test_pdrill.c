@@ -1267,6 +1267,7 @@ int main(int argc, char **argv)
 	trace = getenv("PDRILL_TRACE") != NULL;
 	char *names[512];
 	int n = 0;
+	bool owned = false; /* names came from strdup */
 	if (argc > 2) {
 		for (int i = 2; i < argc && n < 512; i++)
 			names[n++] = argv[i];
@@ -1287,6 +1288,7 @@ int main(int argc, char **argv)
 			}
 		}
 		closedir(d);
+		owned = true;
 		qsort(names, (size_t)n, sizeof names[0], cmp_str);
 	}
 	if (n == 0) {
@@ -1297,5 +1299,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		run_script(dir, names[i], &p, &f, &k);
 	printf("packetdrill total: %d scripts, %d passed, %d failed, %d skipped\n", n, p, f, k);
+	for (int i = 0; owned && i < n; i++)
+		free(names[i]);
 	return f ? 1 : 0;
 }
