@@ -629,8 +629,11 @@ static int echo_reply(struct hz_ipv4 *ip, const struct hz_ipv4_hdr *h,
 	return HZ_OK;
 }
 
+/* rxflags: how the datagram was addressed (HZ_IP_RX_BCAST/MCAST); meta:
+ * what the link vouched for (HZ_IP_RX_CSUM_VALID). Kept apart because
+ * rxflags != 0 means "not unicast to us" everywhere else in this file. */
 static int deliver_upper(struct hz_ipv4 *ip, const struct hz_ip_upper *up,
-                         const struct hz_ipv4_hdr *h, uint8_t rxflags)
+                         const struct hz_ipv4_hdr *h, uint8_t rxflags, uint8_t meta)
 {
 	struct hz_ip_rx rx;
 	hz_memset(&rx, 0, sizeof rx);
@@ -639,7 +642,7 @@ static int deliver_upper(struct hz_ipv4 *ip, const struct hz_ip_upper *up,
 	rx.proto = h->proto;
 	rx.ttl = h->ttl;
 	rx.tos = h->tos;
-	rx.flags = rxflags;
+	rx.flags = (uint8_t)(rxflags | (meta & HZ_IP_RX_CSUM_VALID));
 	rx.pseudo = hz_ipv4_pseudo(h->src, h->dst, h->proto, h->payload_len);
 	rx.ip = &ip->ip;
 	rx.now = ip->now;
@@ -671,7 +674,7 @@ static int icmp_in(struct hz_ipv4 *ip, const struct hz_ipv4_hdr *h, uint8_t rxfl
 	const struct hz_ip_upper *up = upper_find(ip, HZ_IPV4_PROTO_ICMP);
 	if (!up || m.type == HZ_IPV4_ICMP_ECHO)
 		return dropped(ip, HZ_IPV4_DROP_ICMP_IGNORED, HZ_ERR_UNSUPPORTED);
-	rc = deliver_upper(ip, up, h, rxflags);
+	rc = deliver_upper(ip, up, h, rxflags, 0); /* the ICMP sum was checked here */
 	if (rc < 0)
 		return rc; /* the upper layer counted its own drop reason */
 	ip->rx_delivered++;
@@ -683,7 +686,7 @@ static int icmp_in(struct hz_ipv4 *ip, const struct hz_ipv4_hdr *h, uint8_t rxfl
 /* ------------------------------------------------------------------ */
 
 static int deliver(struct hz_ipv4 *ip, const struct hz_ipv4_hdr *h, const uint8_t *pkt,
-                   uint8_t rxflags, enum hz_cast l2cast)
+                   uint8_t rxflags, uint8_t meta, enum hz_cast l2cast)
 {
 	if (h->proto == HZ_IPV4_PROTO_ICMP)
 		return icmp_in(ip, h, rxflags);
@@ -694,7 +697,7 @@ static int deliver(struct hz_ipv4 *ip, const struct hz_ipv4_hdr *h, const uint8_
 		rc = HZ_ERR_UNSUPPORTED;
 		goto unreach; /* RFC 1122 3.2.2.1: protocol unreachable */
 	}
-	rc = deliver_upper(ip, up, h, rxflags);
+	rc = deliver_upper(ip, up, h, rxflags, meta);
 	/* A refusing or failing upper layer has counted the drop under its
 	 * own reason (udp.no_socket, ...): one drop, one counter. */
 	if (rc == HZ_ERR_REFUSED)
@@ -740,6 +743,12 @@ static void reasm_run(struct hz_ipv4 *ip, hz_time_t now)
 int hz_ipv4_input(struct hz_ipv4 *ip, const uint8_t *pkt, size_t len, enum hz_cast l2cast,
                   hz_time_t now)
 {
+	return hz_ipv4_input_meta(ip, pkt, len, l2cast, 0, now);
+}
+
+int hz_ipv4_input_meta(struct hz_ipv4 *ip, const uint8_t *pkt, size_t len, enum hz_cast l2cast,
+                       uint8_t meta, hz_time_t now)
+{
 	if (now > ip->now)
 		ip->now = now;
 	if (now >= ip->reasm.next_deadline)
@@ -783,9 +792,11 @@ int hz_ipv4_input(struct hz_ipv4 *ip, const uint8_t *pkt, size_t len, enum hz_ca
 			return HZ_OK;
 		if (rc < 0)
 			return dropped(ip, why, rc);
-		return deliver(ip, &full, NULL, rxflags, l2cast);
+		/* The other fragments came in frames the link said nothing
+		 * about: the transport verifies the whole datagram. */
+		return deliver(ip, &full, NULL, rxflags, 0, l2cast);
 	}
-	return deliver(ip, &h, pkt, rxflags, l2cast);
+	return deliver(ip, &h, pkt, rxflags, meta & HZ_IP_RX_CSUM_VALID, l2cast);
 }
 
 hz_time_t hz_ipv4_poll(struct hz_ipv4 *ip, hz_time_t now)

@@ -1031,6 +1031,84 @@ static void test_reasm_deliver(void **state)
 	assert_int_equal(ip.drops[HZ_IPV4_DROP_FRAG_TOO_BIG], 1);
 }
 
+/* Link metadata (hz_ipv4_input_meta): HZ_IP_RX_CSUM_VALID reaches the
+ * transport beside the cast flags, only for a datagram in one frame; the
+ * header checksum is still checked; other bits are not the link's to set;
+ * and a datagram larger than the MTU (a receive-offload segment) is
+ * delivered whole. */
+static void test_rx_csum_valid(void **state)
+{
+	(void)state;
+	static const uint8_t d[8] = "abcdefgh";
+	size_t n = build_ip(pkt, PEER, MY, 17, 1, 0, 64, NULL, 0, d, 8);
+	assert_int_equal(hz_ipv4_input_meta(&ip, pkt, n, HZ_CAST_UNICAST, HZ_IP_RX_CSUM_VALID, 1),
+	                 HZ_OK);
+	assert_int_equal(udp.calls, 1);
+	assert_int_equal(udp.rx.flags, HZ_IP_RX_CSUM_VALID);
+	/* Without metadata: no flag. */
+	assert_int_equal(hz_ipv4_input_meta(&ip, pkt, n, HZ_CAST_UNICAST, 0, 1), HZ_OK);
+	assert_int_equal(udp.rx.flags, 0);
+	/* Cast flags come from the addresses, never from the link. */
+	assert_int_equal(hz_ipv4_input_meta(&ip, pkt, n, HZ_CAST_UNICAST,
+	                                    HZ_IP_RX_BCAST | HZ_IP_RX_MCAST | 0x80u, 1),
+	                 HZ_OK);
+	assert_int_equal(udp.rx.flags, 0);
+	/* Beside a cast flag. */
+	n = build_ip(pkt, PEER, HZ_IPV4_BROADCAST, 17, 2, 0, 64, NULL, 0, d, 8);
+	assert_int_equal(hz_ipv4_input_meta(&ip, pkt, n, HZ_CAST_BROADCAST, HZ_IP_RX_CSUM_VALID, 1),
+	                 HZ_OK);
+	assert_int_equal(udp.rx.flags, HZ_IP_RX_BCAST | HZ_IP_RX_CSUM_VALID);
+	assert_int_equal(udp.calls, 4);
+	assert_int_equal(total_drops(), 0);
+
+	/* The flag is not "broadcast": a refused unicast datagram still gets
+	 * its port unreachable. */
+	udp.rc = HZ_ERR_REFUSED;
+	n = build_ip(pkt, PEER, MY, 17, 3, 0, 64, NULL, 0, d, 8);
+	assert_int_equal(hz_ipv4_input_meta(&ip, pkt, n, HZ_CAST_UNICAST, HZ_IP_RX_CSUM_VALID, 1),
+	                 HZ_ERR_REFUSED);
+	assert_int_equal(cap.n, 1);
+	(void)icmp_frame(&cap.f[0], MY, PEER, 3, 3);
+	udp.rc = HZ_OK;
+
+	/* ipv4's own header checksum is verified whatever the link says. */
+	pkt[10] ^= 0x01;
+	assert_int_equal(hz_ipv4_input_meta(&ip, pkt, n, HZ_CAST_UNICAST, HZ_IP_RX_CSUM_VALID, 1),
+	                 HZ_ERR_CHECKSUM);
+	assert_int_equal(ip.drops[HZ_IPV4_DROP_BAD_CHECKSUM], 1);
+	assert_int_equal(udp.calls, 5);
+
+	/* A reassembled datagram never carries it, even if every fragment did. */
+	static uint8_t f[2000];
+	for (size_t i = 0; i < sizeof f; i++)
+		f[i] = (uint8_t)(i * 7);
+	n = build_ip(pkt, PEER, MY, 17, 9, 125, 64, NULL, 0, f + 1000, 1000);
+	assert_int_equal(hz_ipv4_input_meta(&ip, pkt, n, HZ_CAST_UNICAST, HZ_IP_RX_CSUM_VALID, 1),
+	                 HZ_OK);
+	n = build_ip(pkt, PEER, MY, 17, 9, HZ_IPV4_FLAG_MF, 64, NULL, 0, f, 1000);
+	assert_int_equal(hz_ipv4_input_meta(&ip, pkt, n, HZ_CAST_UNICAST, HZ_IP_RX_CSUM_VALID, 1),
+	                 HZ_OK);
+	assert_int_equal(udp.calls, 6);
+	assert_int_equal(udp.len, 2000);
+	assert_int_equal(udp.rx.flags, 0);
+
+	/* A 64 KiB packet (total length 65535) from a receive offload, far
+	 * above the 1500-byte MTU: delivered whole, in one call. */
+	static uint8_t big[65535 - 20];
+	for (size_t i = 0; i < sizeof big; i++)
+		big[i] = (uint8_t)(i * 13 + 1);
+	n = build_ip(pkt, PEER, MY, 17, 10, HZ_IPV4_FLAG_DF, 64, NULL, 0, big, sizeof big);
+	assert_int_equal(n, 65535);
+	assert_int_equal(hz_ipv4_input_meta(&ip, pkt, n, HZ_CAST_UNICAST, HZ_IP_RX_CSUM_VALID, 2),
+	                 HZ_OK);
+	assert_int_equal(udp.calls, 7);
+	assert_int_equal(udp.len, sizeof big);
+	assert_memory_equal(udp.payload, big, sizeof big);
+	assert_int_equal(udp.rx.flags, HZ_IP_RX_CSUM_VALID);
+	assert_int_equal(ip.drops[HZ_IPV4_DROP_BAD_CHECKSUM], 1);
+	assert_int_equal(total_drops(), 1);
+}
+
 static void test_reasm_timeout_icmp(void **state)
 {
 	(void)state;
@@ -1143,6 +1221,7 @@ int main(void)
 		cmocka_unit_test_setup(test_reasm_deliver, setup),
 		cmocka_unit_test_setup(test_reasm_timeout_icmp, setup),
 		cmocka_unit_test_setup(test_seam, setup),
+		cmocka_unit_test_setup(test_rx_csum_valid, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -469,7 +469,10 @@ int hz_udp_input(struct hz_udp *u, const struct hz_ip_rx *rx, const uint8_t *p, 
 			u->drops[HZ_UDP_DROP_ZERO_CHECKSUM_V6]++;
 			return HZ_ERR_CHECKSUM;
 		}
-	} else {
+	} else if (!(rx->flags & HZ_IP_RX_CSUM_VALID)) {
+		/* (With the flag the link vouched for the sum: a receive
+		 * offload verified it, or the frame came from the local
+		 * kernel and the field may hold only the pseudo-header sum.) */
 		uint32_t pseudo = rx->pseudo;
 		if (h.len != len) {
 			/* The ip layer summed its payload length into the

@@ -487,6 +487,68 @@ static void test_rx_bad_checksum(void **state)
 	assert_int_equal(sn.calls, 0);
 }
 
+/* HZ_IP_RX_CSUM_VALID (the link verified or vouches for the checksum,
+ * e.g. a tap receive offload): a datagram whose checksum field is wrong,
+ * or holds only the pseudo-header sum as a CHECKSUM_PARTIAL frame from
+ * the local kernel does, is accepted only with the flag. Length checks
+ * and the IPv6 zero-checksum rule still apply. */
+static void test_rx_csum_valid(void **state)
+{
+	struct world *w = *state;
+	struct seen sn = { 0 };
+	struct hz_udp_sock *s = bound(w, NULL, 7);
+	hz_udp_sock_set_recv(s, on_recv, &sn);
+	const struct hz_ipaddr *srcs[2] = { &w->peer4, &w->peer6 };
+	const struct hz_ipaddr *dsts[2] = { &w->me4, &w->me6 };
+	struct fake_ip *fs[2] = { &w->f4, &w->f6 };
+	int calls = 0;
+	uint64_t bad = 0;
+	for (int i = 0; i < 2; i++) {
+		uint8_t pkt[64];
+		size_t len = build(pkt, srcs[i], dsts[i], 1000, 7, "hello", 5);
+		struct hz_ip_rx rx = make_rx(fs[i], srcs[i], dsts[i], len);
+		/* A corrupted payload byte. */
+		pkt[9] ^= 0x40;
+		assert_int_equal(hz_udp_input(&w->u, &rx, pkt, len), HZ_ERR_CHECKSUM);
+		assert_int_equal(w->u.drops[HZ_UDP_DROP_BAD_CHECKSUM], ++bad);
+		assert_int_equal(sn.calls, calls);
+		rx.flags = HZ_IP_RX_CSUM_VALID;
+		assert_int_equal(hz_udp_input(&w->u, &rx, pkt, len), HZ_OK);
+		assert_int_equal(sn.calls, ++calls);
+		assert_int_equal(sn.d.len, 5);
+		assert_memory_equal(sn.data, "h%llo", 5); /* e ^ 0x40 */
+		/* The checksum field holding only the pseudo-header sum (what
+		 * VIRTIO_NET_HDR_F_NEEDS_CSUM hands over). */
+		pkt[9] ^= 0x40;
+		hz_be16_store(pkt + 6, hz_csum_fold(rx.pseudo) ^ 0xffffu);
+		rx.flags = 0;
+		assert_int_equal(hz_udp_input(&w->u, &rx, pkt, len), HZ_ERR_CHECKSUM);
+		assert_int_equal(w->u.drops[HZ_UDP_DROP_BAD_CHECKSUM], ++bad);
+		rx.flags = HZ_IP_RX_CSUM_VALID;
+		assert_int_equal(hz_udp_input(&w->u, &rx, pkt, len), HZ_OK);
+		assert_int_equal(sn.calls, ++calls);
+		assert_memory_equal(sn.data, "hello", 5);
+		/* Beside a cast flag. */
+		rx.flags = HZ_IP_RX_CSUM_VALID | HZ_IP_RX_BCAST;
+		assert_int_equal(hz_udp_input(&w->u, &rx, pkt, len), HZ_OK);
+		assert_int_equal(sn.calls, ++calls);
+		/* The length is still checked. */
+		rx.flags = HZ_IP_RX_CSUM_VALID;
+		assert_int_equal(hz_udp_input(&w->u, &rx, pkt, len - 1), HZ_ERR_MALFORMED);
+		assert_int_equal(sn.calls, calls);
+	}
+	assert_int_equal(w->u.drops[HZ_UDP_DROP_TRUNCATED], 2);
+	/* IPv6 forbids a zero checksum whatever the link says. */
+	uint8_t pkt[64];
+	size_t len = build(pkt, &w->peer6, &w->me6, 1000, 7, "hello", 5);
+	pkt[6] = pkt[7] = 0;
+	struct hz_ip_rx rx = make_rx(&w->f6, &w->peer6, &w->me6, len);
+	rx.flags = HZ_IP_RX_CSUM_VALID;
+	assert_int_equal(hz_udp_input(&w->u, &rx, pkt, len), HZ_ERR_CHECKSUM);
+	assert_int_equal(w->u.drops[HZ_UDP_DROP_ZERO_CHECKSUM_V6], 1);
+	assert_int_equal(sn.calls, calls);
+}
+
 static void test_rx_zero_checksum(void **state)
 {
 	struct world *w = *state;
@@ -1233,6 +1295,7 @@ int main(void)
 		WT(test_rx_length_drops),
 		WT(test_rx_bad_checksum),
 		WT(test_rx_zero_checksum),
+		WT(test_rx_csum_valid),
 		WT(test_rx_trailing_bytes),
 		WT(test_rx_no_socket),
 		WT(test_bind_conflicts),

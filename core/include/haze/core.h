@@ -529,6 +529,13 @@ struct hz_ip_rx {
 };
 #define HZ_IP_RX_BCAST 0x1u /* sent to a broadcast address */
 #define HZ_IP_RX_MCAST 0x2u /* sent to a multicast group */
+/* The transport checksum was verified or is trusted: the link said so
+ * (a virtio/tap receive offload reporting NEEDS_CSUM or DATA_VALID for a
+ * frame from the local kernel). The transport skips its own verification;
+ * its checksum field may then hold only the pseudo-header sum. The
+ * network layer sets it only for a datagram that arrived in one frame
+ * whose link metadata said so, never for a reassembled one. */
+#define HZ_IP_RX_CSUM_VALID 0x4u
 
 /* How to send one datagram. */
 struct hz_ip_tx {

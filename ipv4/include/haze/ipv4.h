@@ -493,6 +493,15 @@ int hz_ipv4_attach(struct hz_ipv4 *ip, uint8_t proto, const struct hz_ip_upper *
  * drop (counted in drops[]). */
 int hz_ipv4_input(struct hz_ipv4 *ip, const uint8_t *pkt, size_t len, enum hz_cast l2cast,
                   hz_time_t now);
+/* hz_ipv4_input with what the link knows about the frame: `rxflags` may
+ * hold HZ_IP_RX_CSUM_VALID (the transport checksum was verified or is
+ * trusted by the link, e.g. a tap receive offload); other bits are
+ * ignored. ipv4 still verifies its own header checksum, and passes the
+ * flag on in hz_ip_rx.flags for a datagram that is not a fragment (a
+ * reassembled datagram is made of frames the flag did not cover).
+ * hz_ipv4_input is hz_ipv4_input_meta(..., 0, now). */
+int hz_ipv4_input_meta(struct hz_ipv4 *ip, const uint8_t *pkt, size_t len, enum hz_cast l2cast,
+                       uint8_t rxflags, hz_time_t now);
 
 /* Send pb's data as the payload of one datagram (also through hz_ip.output).
  * pb must have at least HZ_IPV4_HDR_LEN + link->headroom bytes of headroom.

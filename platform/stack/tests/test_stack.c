@@ -313,6 +313,72 @@ static void test_udp_echo(void **state)
 	assert_memory_equal(pl + 8, "echo me", 7);
 }
 
+/* hz_stack_input_meta: HZ_STACK_RX_CSUM_VALID reaches udp through ethif
+ * and ipv4 (a datagram with a wrong checksum is taken only with it), holds
+ * for that one frame, and a frame above the MTU (what a receive offload
+ * hands over) is taken whole. */
+struct rx_count {
+	int calls;
+	size_t len;
+	uint8_t last;
+};
+
+static void rx_count_cb(void *ctx, struct hz_udp_sock *s, const struct hz_udp_dgram *d)
+{
+	(void)s;
+	struct rx_count *c = ctx;
+	c->calls++;
+	c->len = d->len;
+	c->last = d->len ? d->data[d->len - 1] : 0;
+}
+
+static void test_rx_meta_csum_valid(void **state)
+{
+	(void)state;
+	struct rx_count rc = { 0 };
+	struct hz_udp_sock *s = hz_udp_sock_open(hz_stack_udp(&stack));
+	assert_non_null(s);
+	struct hz_udp_endpoint local = { .addr = { .family = HZ_AF_INET }, .port = 9 };
+	assert_int_equal(hz_udp_sock_bind(s, &local), HZ_OK);
+	hz_udp_sock_set_recv(s, rx_count_cb, &rc);
+	learn_peer();
+	uint8_t u[64], f[128];
+	size_t ul = udp_dgram(u, 9, "checksum");
+	u[6] ^= 0x5a; /* a wrong checksum (as NEEDS_CSUM frames carry) */
+	size_t n = ip_packet(f, HZ_IPV4_PROTO_UDP, 4, 0, u, ul);
+	assert_int_equal(hz_stack_input(&stack, f, n, HZ_SEC(3)), HZ_ERR_CHECKSUM);
+	assert_int_equal(stack.udp.drops[HZ_UDP_DROP_BAD_CHECKSUM], 1);
+	assert_int_equal(hz_stack_input_meta(&stack, f, n, HZ_STACK_RX_CSUM_VALID, HZ_SEC(3)), HZ_OK);
+	assert_int_equal(rc.calls, 1);
+	assert_int_equal(rc.len, 8);
+	/* Only for that frame. */
+	assert_int_equal(hz_stack_input_meta(&stack, f, n, 0, HZ_SEC(3)), HZ_ERR_CHECKSUM);
+	assert_int_equal(hz_stack_input(&stack, f, n, HZ_SEC(3)), HZ_ERR_CHECKSUM);
+	assert_int_equal(stack.udp.drops[HZ_UDP_DROP_BAD_CHECKSUM], 3);
+	assert_int_equal(rc.calls, 1);
+	/* The IPv4 header checksum is still checked. */
+	f[14 + 10] ^= 0x01;
+	assert_int_equal(hz_stack_input_meta(&stack, f, n, HZ_STACK_RX_CSUM_VALID, HZ_SEC(3)),
+	                 HZ_ERR_CHECKSUM);
+	assert_int_equal(stack.ip.drops[HZ_IPV4_DROP_BAD_CHECKSUM], 1);
+
+	/* 32 KiB of UDP in one 1500-MTU frame: taken whole. */
+	static uint8_t big[14 + 20 + 8 + 32768];
+	static uint8_t bu[8 + 32768];
+	for (size_t i = 8; i < sizeof bu; i++)
+		bu[i] = (uint8_t)(i * 5);
+	struct hz_udp_hdr h = { .sport = 40000, .dport = 9, .len = (uint16_t)sizeof bu };
+	hz_udp_hdr_emit(bu, 8, &h);
+	n = ip_packet(big, HZ_IPV4_PROTO_UDP, 5, HZ_IPV4_FLAG_DF, bu, sizeof bu);
+	assert_int_equal(n, sizeof big);
+	assert_int_equal(hz_stack_input_meta(&stack, big, n, HZ_STACK_RX_CSUM_VALID, HZ_SEC(3)),
+	                 HZ_OK);
+	assert_int_equal(rc.calls, 2);
+	assert_int_equal(rc.len, 32768);
+	assert_int_equal(rc.last, (uint8_t)((sizeof bu - 1) * 5));
+	assert_int_equal(fake.n, 0); /* nothing to answer */
+}
+
 struct seen {
 	size_t n;
 	uint64_t bad_checksum;
@@ -562,6 +628,7 @@ int main(void)
 		cmocka_unit_test_setup(test_icmp_echo_fragmented, setup),
 		cmocka_unit_test_setup(test_udp_closed_port, setup),
 		cmocka_unit_test_setup(test_udp_echo, setup),
+		cmocka_unit_test_setup(test_rx_meta_csum_valid, setup),
 		cmocka_unit_test_setup(test_counters, setup),
 		cmocka_unit_test_setup(test_tcp_listen_synack, setup),
 		cmocka_unit_test_setup(test_tcp_closed_port, setup),

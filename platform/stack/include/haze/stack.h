@@ -11,6 +11,7 @@
  *   loop:
  *     wait on the device until `deadline` (or a frame arrives);
  *     for each received frame: hz_stack_input(&s, frame, len, now);
+ *       (or hz_stack_input_meta with what the device says about it)
  *     deadline = hz_stack_poll(&s, now);
  *
  * Wiring (MirageOS functor application by hand):
@@ -178,6 +179,7 @@ struct hz_stack {
 	void *event_ctx;
 	struct hz_stack_stats stats;
 	hz_time_t now;
+	uint32_t rx_meta;     /* HZ_STACK_RX_* of the frame being input */
 	uint32_t cfg_netmask; /* given to ipv4 once probing has finished */
 	uint32_t cfg_gateway;
 
@@ -216,6 +218,23 @@ int hz_stack_init(struct hz_stack *s, const struct hz_stack_config *cfg,
  * Returns what ethif returned (HZ_OK, or the error that dropped the frame;
  * a drop is also counted under its reason). */
 int hz_stack_input(struct hz_stack *s, const uint8_t *frame, size_t len, hz_time_t now);
+
+/* Link-level metadata a backend may pass with a received frame. */
+/* The transport (TCP/UDP) checksum was verified by the device, or the
+ * frame comes from a source trusted not to corrupt it (a tap's local
+ * kernel reporting VIRTIO_NET_HDR_F_NEEDS_CSUM or _DATA_VALID): tcp and
+ * udp skip their checksum verification (hz_ip_rx.flags gets
+ * HZ_IP_RX_CSUM_VALID). The IPv4 header checksum is still checked, and
+ * fragments never carry the flag into a reassembled datagram. */
+#define HZ_STACK_RX_CSUM_VALID 0x1u
+
+/* hz_stack_input with link-level metadata (HZ_STACK_RX_*; unknown bits
+ * are ignored). hz_stack_input is hz_stack_input_meta(..., 0, now). The
+ * frame may be larger than the netif MTU: a receive offload hands over
+ * one TCP segment of up to 64 KiB (an IPv4 packet of at most 65535
+ * bytes), which the stack takes whole. */
+int hz_stack_input_meta(struct hz_stack *s, const uint8_t *frame, size_t len,
+                        uint32_t meta_flags, hz_time_t now);
 
 /* Run every engine's timers; returns the earliest next deadline
  * (HZ_TIME_NEVER if none). Call it after input and whenever a deadline

@@ -40,16 +40,16 @@ extern "C" {
 /* Interface names are at most IFNAMSIZ-1 (15) characters on Linux. */
 #define HZ_TAP_NAME_MAX 16
 /* Largest frame read at once. A tap delivers at most MTU + 18 bytes; this
- * also covers a kernel side whose MTU was raised to 64 KiB. */
-#define HZ_TAP_FRAME_MAX 65550
+ * also covers a kernel side whose MTU was raised to 64 KiB, and a large
+ * TCP segment of the receive offload (an IPv4 packet of up to 65535 bytes
+ * behind a VLAN-tagged Ethernet header). */
+#define HZ_TAP_FRAME_MAX 65553
 /* Frames read per event-loop turn before timers get a chance to run, so a
  * flood cannot starve retransmissions and reassembly expiry. */
 #define HZ_TAP_RX_BATCH 64
 
 /* Options of hz_tap_open_flags. */
-/* IFF_VNET_HDR: every frame carries a struct virtio_net_hdr. haze uses it
- * on transmit only (what the kernel sends stays plain, checksummed,
- * segmented frames):
+/* IFF_VNET_HDR: every frame carries a struct virtio_net_hdr. On transmit:
  *  - checksum offload: the netif offers HZ_NETIF_CAP_TX_CSUM, and a
  *    HZ_PBUF_F_CSUM_PARTIAL frame goes out with VIRTIO_NET_HDR_F_NEEDS_CSUM
  *    (the kernel delivers it locally without computing the sum, or
@@ -62,11 +62,26 @@ extern "C" {
  *    GRO does for a NIC. Pending segments are written when a frame that
  *    does not continue them comes, when the batch is full and at the end of
  *    every loop turn (hz_tap_flush), so nothing waits past the turn.
+ * On receive (TUNSETOFFLOAD with TUN_F_CSUM | TUN_F_TSO4; t->flags gets
+ * HZ_TAP_F_RX_OFFLOAD when the kernel agreed):
+ *  - checksum: a frame with VIRTIO_NET_HDR_F_NEEDS_CSUM (a local
+ *    CHECKSUM_PARTIAL packet: the TCP/UDP checksum field holds only the
+ *    pseudo-header sum) or _F_DATA_VALID (already verified) is given to
+ *    the stack with HZ_STACK_RX_CSUM_VALID, so tcp and udp do not sum it.
+ *    NEEDS_CSUM on anything but a TCP/UDP-over-IPv4 checksum field is
+ *    completed here in software;
+ *  - large segments: the kernel may write one TCP/IPv4 segment of up to
+ *    64 KiB (VIRTIO_NET_HDR_GSO_TCPV4) instead of MSS-sized frames. It is
+ *    fed to the stack whole, as one segment (ethif, ipv4 and tcp take
+ *    packets larger than the MTU on receive), as GRO would deliver it.
  * Off by default: whatever reads the kernel side of the tap raw (tcpdump,
  * an AF_PACKET relay such as tests/interop/impair.py) then sees frames
  * of up to 64 KiB, as it would on a NIC with GRO; the kernel itself
  * segments them again if it forwards them. */
 #define HZ_TAP_F_VNET_HDR 0x1u
+/* In t->flags only (set by hz_tap_open_flags, not an option): the kernel
+ * accepted the receive offloads of HZ_TAP_F_VNET_HDR (TUNSETOFFLOAD). */
+#define HZ_TAP_F_RX_OFFLOAD 0x2u
 /* Bytes of struct virtio_net_hdr in front of each frame. */
 #define HZ_TAP_VNET_HDR_LEN 10
 /* Largest coalesced write: Ethernet + an IPv4 packet of 64 KiB. */
@@ -76,6 +91,9 @@ extern "C" {
 struct hz_tap_stats {
 	uint64_t rx_frames;       /* frames read from the device */
 	uint64_t rx_errors;       /* read(2) failures other than EAGAIN, bad vnet headers */
+	uint64_t rx_gso;          /* frames that were one large TCP segment (GSO_TCPV4) */
+	uint64_t rx_csum_valid;   /* frames given to the stack with HZ_STACK_RX_CSUM_VALID */
+	uint64_t rx_csum_sw;      /* NEEDS_CSUM frames completed here (not TCP/UDP) */
 	uint64_t tx_frames;       /* frames taken from the stack and written (alone or coalesced) */
 	uint64_t tx_writes;       /* write(2) calls that succeeded */
 	uint64_t tx_coalesced;    /* frames that went out inside another frame's GSO write */
@@ -174,7 +192,8 @@ struct hz_tap_hooks {
 
 /* The event loop: wait (ppoll) until the stack's next deadline, a frame,
  * or a signal; read up to HZ_TAP_RX_BATCH frames until EAGAIN and feed each
- * to hz_stack_input with the same `now`, read once per batch (a batch
+ * to hz_stack_input (hz_stack_input_meta with the vnet header's checksum
+ * verdict under HZ_TAP_F_VNET_HDR) with the same `now`, read once per batch (a batch
  * takes microseconds; the clock is a syscall-free vDSO call, but 64 of
  * them per batch bought nothing); run hz_stack_poll; call the hooks;
  * write coalesced segments (hz_tap_flush); repeat until
