@@ -19,19 +19,23 @@
  *   haze-echo --tap IFNAME --ip ADDR/PLEN [--gw ADDR] [--mac MAC]
  *             [--arp-probe] [--port N] [--stats-file PATH]
  *             [--tcp-conns N] [--tcp-ring KIB] [--tcp-ring-conns N]
- *             [--offload] [-v]
+ *             [--offload] [--no-ack-batch] [-v]
  *
  * --tcp-ring KIB gives up to N (--tcp-ring-conns, default 4) accepted
  * connections at a time send and receive rings of KIB KiB from a pool
  * allocated at start, instead of the stack's default rings
  * (HZ_STACK_TCP_SND_RING/RCV_RING, 16 KiB): throughput per connection is
- * bounded by window / RTT. The receive ring is clipped to the largest
- * window the connection can advertise with the window scale its SYN-ACK
- * already announced (chosen by tcp for the default ring: 64 KiB - 1 with
- * 16 KiB rings). --offload opens the tap with IFF_VNET_HDR: checksum
- * offload, and TCP segments coalesced into GSO writes of up to 64 KiB
- * (see haze/tap.h; off by default because raw readers of the tap then see
- * such frames).
+ * bounded by window / RTT. The engine is told the ring size
+ * (cfg.rcv_wnd_max), so every SYN-ACK announces a window scale that lets
+ * such a ring be advertised whole. --offload opens the tap with
+ * IFF_VNET_HDR: checksum offload (tcp leaves its checksums to the device,
+ * cfg.tx_csum_offload), and TCP segments coalesced into GSO writes of up
+ * to 64 KiB (see haze/tap.h; off by default because raw readers of the
+ * tap then see such frames).
+ *
+ * TCP acknowledges a batch of frames read together once, at its end
+ * (cfg.ack_batch; the tap loop polls the stack after every batch);
+ * --no-ack-batch acknowledges every second segment as it arrives.
  *
  * Counters: on exit (SIGINT/SIGTERM) every non-zero counter is printed to
  * stderr as "<lib>.<reason> = N". While running, SIGUSR1 prints them the
@@ -113,7 +117,7 @@ static void usage(FILE *f)
 	fputs("usage: haze-echo --tap IFNAME --ip ADDR/PLEN [--gw ADDR] [--mac MAC]\n"
 	      "                 [--arp-probe] [--port N] [--stats-file PATH]\n"
 	      "                 [--tcp-conns N] [--tcp-ring KIB] [--tcp-ring-conns N]\n"
-	      "                 [--offload] [-v]\n"
+	      "                 [--offload] [--no-ack-batch] [-v]\n"
 	      "Answers ping, echoes UDP datagrams sent to port N (default 7), and serves\n"
 	      "TCP echo on port N, discard on 9 and chargen on 19.\n"
 	      "Counters: printed to stderr on exit and on SIGUSR1; --stats-file PATH is\n"
@@ -397,8 +401,9 @@ static void ring_lend(struct app *app, struct hz_tcp_conn *c)
 	}
 	if (!free_pair)
 		return;
-	/* The window scale went out in the SYN-ACK: a larger receive ring
-	 * than it can advertise would be memory no window ever offers. */
+	/* The window scale went out in the SYN-ACK (sized for ring_bytes by
+	 * cfg.rcv_wnd_max): a larger receive ring than it can advertise
+	 * would be memory no window ever offers. */
 	size_t rcv = ring_bytes, max_wnd = (size_t)0xffffu << c->rcv_wscale;
 	if (rcv > max_wnd)
 		rcv = max_wnd;
@@ -480,6 +485,7 @@ int main(int argc, char **argv)
 		{ "tcp-ring", required_argument, NULL, 'R' },
 		{ "tcp-ring-conns", required_argument, NULL, 'N' },
 		{ "offload", no_argument, NULL, 'O' },
+		{ "no-ack-batch", no_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -493,6 +499,7 @@ int main(int argc, char **argv)
 	unsigned long port = 7;
 	unsigned long ring_kib = 0, ring_conns = 4, tcp_conns = 0;
 	unsigned tap_flags = 0;
+	bool ack_batch = true;
 	int verbose = 0;
 
 	int c;
@@ -558,6 +565,9 @@ int main(int argc, char **argv)
 		}
 		case 'O':
 			tap_flags |= HZ_TAP_F_VNET_HDR;
+			break;
+		case 'B':
+			ack_batch = false;
 			break;
 		case 'v':
 			verbose++;
@@ -633,6 +643,15 @@ int main(int argc, char **argv)
 	        ip4_str(cfg.addr, ipb), __builtin_popcount(cfg.netmask), ip4_str(cfg.gateway, gwb),
 	        (unsigned)tap.netif.mtu, cfg.arp_probe ? " (probing)" : "",
 	        (tap.flags & HZ_TAP_F_VNET_HDR) ? " (vnet offloads)" : "");
+
+	/* TCP: the window scale for --tcp-ring rings; checksums left to the
+	 * device when it finishes them; one ACK per batch of frames. */
+	static struct hz_tcp_config tcfg;
+	hz_tcp_config_default(&tcfg);
+	tcfg.rcv_wnd_max = (uint32_t)ring_bytes;
+	tcfg.tx_csum_offload = (hz_tap_netif(&tap)->caps & HZ_NETIF_CAP_TX_CSUM) != 0;
+	tcfg.ack_batch = ack_batch;
+	cfg.tcp = &tcfg;
 
 	cfg.event = on_event;
 	cfg.event_ctx = &app;

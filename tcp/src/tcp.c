@@ -231,8 +231,16 @@ static void slot_clear(struct hz_tcp_conn *c)
 	struct hz_tcp *t = c->tcp;
 	uint8_t *ds = c->def_snd, *dr = c->def_rcv;
 	size_t dsc = c->def_snd_cap, drc = c->def_rcv_cap;
+	/* The slot may sit on the engine's event or ACK list (even while
+	 * deliver_events walks it): its links outlive the connection. */
+	struct hz_tcp_conn *evn = c->ev_next, *ackn = c->ack_next;
+	bool evq = c->ev_queued, ackq = c->ack_queued;
 	hz_memset(c, 0, sizeof *c);
 	c->tcp = t;
+	c->ev_next = evn;
+	c->ack_next = ackn;
+	c->ev_queued = evq;
+	c->ack_queued = ackq;
 	c->def_snd = ds;
 	c->def_rcv = dr;
 	c->def_snd_cap = dsc;
@@ -291,6 +299,19 @@ int hz_tcp_init(struct hz_tcp *t, const struct hz_tcp_config *cfg, const struct 
 	return HZ_OK;
 }
 
+/* Free a listener's slot, keeping its place on the event list (see
+ * slot_clear). */
+static void listener_reset(struct hz_tcp_listener *l)
+{
+	struct hz_tcp *t = l->tcp;
+	struct hz_tcp_listener *evn = l->ev_next;
+	bool evq = l->ev_queued;
+	hz_memset(l, 0, sizeof *l);
+	l->tcp = t;
+	l->ev_next = evn;
+	l->ev_queued = evq;
+}
+
 const struct hz_ip_upper *hz_tcp_upper(struct hz_tcp *t)
 {
 	return &t->upper;
@@ -322,34 +343,77 @@ int hz_tcp_attach(struct hz_tcp *t, const struct hz_ip *ip)
 /* Events                                                              */
 /* ------------------------------------------------------------------ */
 
+/* Events wait in c->ev_pending / l->ev_pending; the engine keeps FIFO
+ * lists of who has some, so delivering costs nothing for the rest of the
+ * table. */
 static void ev(struct hz_tcp_conn *c, unsigned bits)
 {
 	c->ev_pending |= bits;
+	if (c->ev_queued)
+		return;
+	struct hz_tcp *t = c->tcp;
+	c->ev_queued = true;
+	c->ev_next = NULL;
+	if (t->ev_tail)
+		t->ev_tail->ev_next = c;
+	else
+		t->ev_head = c;
+	t->ev_tail = c;
+}
+
+static void lev(struct hz_tcp_listener *l, unsigned bits)
+{
+	l->ev_pending |= bits;
+	if (l->ev_queued)
+		return;
+	struct hz_tcp *t = l->tcp;
+	l->ev_queued = true;
+	l->ev_next = NULL;
+	if (t->lev_tail)
+		t->lev_tail->ev_next = l;
+	else
+		t->lev_head = l;
+	t->lev_tail = l;
 }
 
 static void deliver_events(struct hz_tcp *t)
 {
 	/* Callbacks may close, abort, send or accept; a few passes pick up
-	 * events they cause on other connections. */
+	 * events they cause on other connections. Each pass takes the lists
+	 * as they stand (listeners first, so an accepted connection's first
+	 * events reach the callback the listener's handler just set); what
+	 * callbacks queue meanwhile waits for the next pass. */
 	for (int pass = 0; pass < 4; pass++) {
+		if (!t->lev_head && !t->ev_head)
+			break;
 		bool any = false;
-		for (size_t i = 0; i < t->nlisteners; i++) {
-			struct hz_tcp_listener *l = &t->listeners[i];
+		struct hz_tcp_listener *l = t->lev_head;
+		t->lev_head = t->lev_tail = NULL;
+		while (l) {
+			struct hz_tcp_listener *next = l->ev_next;
+			l->ev_next = NULL;
+			l->ev_queued = false;
 			unsigned e = l->ev_pending;
 			l->ev_pending = 0;
 			if (e && l->used && l->event) {
 				any = true;
 				l->event(l->event_ctx, l, e);
 			}
+			l = next;
 		}
-		for (size_t i = 0; i < t->nconns; i++) {
-			struct hz_tcp_conn *c = &t->conns[i];
+		struct hz_tcp_conn *c = t->ev_head;
+		t->ev_head = t->ev_tail = NULL;
+		while (c) {
+			struct hz_tcp_conn *next = c->ev_next;
+			c->ev_next = NULL;
+			c->ev_queued = false;
 			unsigned e = c->ev_pending;
 			c->ev_pending = 0;
 			if (e && c->event && (c->flags & HZ_TCP_CF_APP_OWNED)) {
 				any = true;
 				c->event(c->event_ctx, c, e);
 			}
+			c = next;
 		}
 		if (!any)
 			break;
@@ -497,11 +561,21 @@ static int xmit(struct hz_tcp_conn *c, uint32_t seq, uint8_t flags, size_t off, 
 	/* Path MTU discovery (RFC 1191/8201): TCP segments go with DF. */
 	tx.flags = HZ_IP_TX_DF;
 	uint32_t pseudo = ip->pseudo(ip->ctx, &tx.src, &tx.dst, HZ_TCP_PROTO, pb.len);
-	hz_be16_store(hdr + 16, hz_tcp_csum_compute(pseudo, hdr, pb.len));
+	if (t->cfg.tx_csum_offload) {
+		/* The device sums from the TCP header on and adds what the
+		 * field holds: the pseudo-header sum, folded, not complemented. */
+		hz_be16_store(hdr + 16, (uint16_t)~hz_csum_fold(pseudo));
+		pb.flags |= HZ_PBUF_F_CSUM_PARTIAL;
+		pb.csum_start = 0;
+		pb.csum_off = 16;
+	} else {
+		hz_be16_store(hdr + 16, hz_tcp_csum_compute(pseudo, hdr, pb.len));
+	}
 	if (flags & HZ_TCP_ACK) {
-		c->flags &= ~HZ_TCP_CF_ACK_NOW;
+		c->flags &= ~(HZ_TCP_CF_ACK_NOW | HZ_TCP_CF_ACK_HELD);
 		c->delack_at = HZ_TIME_NEVER;
 		c->unacked_segs = 0;
+		c->rcv_acked = c->rcv_nxt;
 	}
 	c->st.segs_out++;
 	t->segs_out++;
@@ -859,9 +933,14 @@ static void mss_set(struct hz_tcp_conn *c, const struct hz_tcp_opts *o)
 	c->mss = (uint16_t)m;
 }
 
-/* Our window shift: the smallest that lets the ring be advertised. */
-static uint8_t wscale_for(size_t cap)
+/* Our window shift: the smallest that lets the ring be advertised, or
+ * the largest ring the application said it may give later. */
+static uint8_t wscale_for(const struct hz_tcp *t, size_t cap)
 {
+	if (!t->cfg.window_scaling)
+		return 0;
+	if (cap < t->cfg.rcv_wnd_max)
+		cap = t->cfg.rcv_wnd_max;
 	uint8_t s = 0;
 	while (s < HZ_TCP_WS_MAX && ((size_t)0xffffu << s) < cap)
 		s++;
@@ -913,7 +992,7 @@ static void conn_begin(struct hz_tcp_conn *c)
 	c->snd_buf_seq = c->iss + 1;
 	c->rto = clamp32(t->cfg.rto_initial, 1, UINT32_MAX);
 	c->rcv_mss = mss_local(c);
-	c->rcv_wscale = t->cfg.window_scaling ? wscale_for(c->rcv.cap) : 0;
+	c->rcv_wscale = wscale_for(t, c->rcv.cap);
 	c->last_rx = t->now;
 	if (t->cfg.nodelay)
 		c->flags |= HZ_TCP_CF_NODELAY;
@@ -936,7 +1015,7 @@ static void conn_established(struct hz_tcp_conn *c)
 	ev(c, HZ_TCP_EV_CONNECTED | HZ_TCP_EV_WRITABLE);
 	if (c->listener) {
 		c->accept_seq = ++t->accept_counter;
-		c->listener->ev_pending |= HZ_TCP_EV_ACCEPT;
+		lev(c->listener, HZ_TCP_EV_ACCEPT);
 	}
 }
 
@@ -944,16 +1023,27 @@ static void conn_established(struct hz_tcp_conn *c)
 /* Lookup                                                              */
 /* ------------------------------------------------------------------ */
 
+static bool conn_is(const struct hz_tcp_conn *c, const struct hz_ipaddr *laddr, uint16_t lport,
+                    const struct hz_ipaddr *raddr, uint16_t rport)
+{
+	return c->state != HZ_TCP_CLOSED && c->local.port == lport && c->remote.port == rport &&
+	       addr_same(&c->remote.addr, raddr) && addr_same(&c->local.addr, laddr);
+}
+
+/* At most one live connection has a given 4-tuple, so the last one found
+ * (checked again in full) answers a run of segments of one flow. */
 static struct hz_tcp_conn *conn_find(struct hz_tcp *t, const struct hz_ipaddr *laddr,
                                      uint16_t lport, const struct hz_ipaddr *raddr, uint16_t rport)
 {
+	struct hz_tcp_conn *c = t->last_conn;
+	if (c && conn_is(c, laddr, lport, raddr, rport))
+		return c;
 	for (size_t i = 0; i < t->nconns; i++) {
-		struct hz_tcp_conn *c = &t->conns[i];
-		if (c->state == HZ_TCP_CLOSED)
-			continue;
-		if (c->local.port == lport && c->remote.port == rport &&
-		    addr_same(&c->remote.addr, raddr) && addr_same(&c->local.addr, laddr))
+		c = &t->conns[i];
+		if (conn_is(c, laddr, lport, raddr, rport)) {
+			t->last_conn = c;
 			return c;
+		}
 	}
 	return NULL;
 }
@@ -1096,7 +1186,7 @@ static int cookie_send(struct hz_tcp *t, struct hz_tcp_listener *l, const struct
 	 * the fuzzer caught cookie SYN-ACKs advertising a zero window). */
 	c->rcv.cap = cap;
 	c->rcv_mss = mss_local(c);
-	c->rcv_wscale = t->cfg.window_scaling ? wscale_for(cap) : 0;
+	c->rcv_wscale = wscale_for(t, cap);
 	c->ts_offset = (uint32_t)tuple_hash(t, &c->local, &c->remote, 1);
 	syn_opts(c, &s->o);
 	/* The largest table MSS not above the peer's and our own. */
@@ -1388,6 +1478,48 @@ static void ooo_merge(struct hz_tcp_conn *c)
 	}
 }
 
+/* cfg.ack_batch: hold the ACK the every-second-segment rule (or a window
+ * update) asks for until hz_tcp_flush, the end of the caller's batch.
+ * Not once half the window we could advertise is unacknowledged: the
+ * sender would soon stall waiting for it. Returns whether it is held. */
+static bool ack_hold(struct hz_tcp_conn *c)
+{
+	struct hz_tcp *t = c->tcp;
+	if (!t->cfg.ack_batch)
+		return false;
+	uint32_t wnd = HZ_MIN((uint32_t)HZ_MIN(c->rcv.cap, (size_t)0x3fffffffu),
+	                      (uint32_t)0xffffu << c->rcv_wscale);
+	if (c->rcv_nxt - c->rcv_acked >= wnd / 2)
+		return false;
+	c->flags |= HZ_TCP_CF_ACK_HELD;
+	if (!c->ack_queued) {
+		c->ack_queued = true;
+		c->ack_next = t->ack_head;
+		t->ack_head = c;
+	}
+	return true;
+}
+
+void hz_tcp_flush(struct hz_tcp *t)
+{
+	struct hz_tcp_conn *c = t->ack_head;
+	t->ack_head = NULL;
+	while (c) {
+		struct hz_tcp_conn *next = c->ack_next;
+		c->ack_next = NULL;
+		c->ack_queued = false;
+		/* Still owed (data or another ACK since would have carried it)
+		 * and the connection still there to send it. */
+		if ((c->flags & HZ_TCP_CF_ACK_HELD) && c->state != HZ_TCP_CLOSED &&
+		    c->state != HZ_TCP_SYN_SENT) {
+			t->acks_batched++;
+			send_ack(c);
+		}
+		c->flags &= ~HZ_TCP_CF_ACK_HELD;
+		c = next;
+	}
+}
+
 /* The peer's FIN is next in sequence (RFC 9293 3.10.7.4, eighth). */
 static void fin_arrives(struct hz_tcp_conn *c)
 {
@@ -1438,7 +1570,9 @@ static void data_arrives(struct hz_tcp_conn *c, uint32_t seq, const uint8_t *d, 
 			/* RFC 5681 4.2 / RFC 1122 4.2.3.2: delay the ACK, but
 			 * ACK at least every second segment. */
 			c->unacked_segs++;
-			if (c->unacked_segs >= DELACK_SEGS || c->tcp->cfg.delack == 0)
+			if (c->tcp->cfg.delack == 0)
+				c->flags |= HZ_TCP_CF_ACK_NOW;
+			else if (c->unacked_segs >= DELACK_SEGS && !ack_hold(c))
 				c->flags |= HZ_TCP_CF_ACK_NOW;
 			if (!(c->flags & HZ_TCP_CF_ACK_NOW) && c->delack_at == HZ_TIME_NEVER)
 				c->delack_at = c->tcp->now + c->tcp->cfg.delack;
@@ -2301,7 +2435,9 @@ int hz_tcp_input(struct hz_tcp *t, const struct hz_ip_rx *rx, const uint8_t *p, 
 		return drop(t, HZ_TCP_DROP_TRUNCATED, HZ_ERR_MALFORMED);
 	if (rc < 0)
 		return drop(t, HZ_TCP_DROP_BAD_OFFSET, HZ_ERR_MALFORMED);
-	if (!hz_tcp_csum_verify(rx->pseudo, p, len))
+	/* Unless the link vouched for the checksum (a receive offload verified
+	 * it, or the field holds only the pseudo-header sum of a local frame). */
+	if (!(rx->flags & HZ_IP_RX_CSUM_VALID) && !hz_tcp_csum_verify(rx->pseudo, p, len))
 		return drop(t, HZ_TCP_DROP_BAD_CHECKSUM, HZ_ERR_CHECKSUM);
 	if (hz_tcp_opts_parse(&s.o, s.h.opt, s.h.opt_len) < 0)
 		return drop(t, HZ_TCP_DROP_BAD_OPTION, HZ_ERR_MALFORMED);
@@ -2503,6 +2639,7 @@ static void conn_timers(struct hz_tcp_conn *c, hz_time_t now)
 hz_time_t hz_tcp_poll(struct hz_tcp *t, hz_time_t now)
 {
 	t->now = now;
+	hz_tcp_flush(t);
 	for (size_t i = 0; i < t->nconns; i++) {
 		struct hz_tcp_conn *c = &t->conns[i];
 		if (c->state != HZ_TCP_CLOSED)
@@ -2556,8 +2693,7 @@ int hz_tcp_listener_open(struct hz_tcp *t, const struct hz_tcp_endpoint *local, 
 	}
 	if (!free_l)
 		return HZ_ERR_NO_SPACE;
-	hz_memset(free_l, 0, sizeof *free_l);
-	free_l->tcp = t;
+	listener_reset(free_l);
 	free_l->used = true;
 	free_l->local = *local;
 	free_l->backlog = (uint16_t)HZ_MIN(backlog, 0xffffu);
@@ -2601,8 +2737,7 @@ void hz_tcp_listener_close(struct hz_tcp_listener *l)
 			(void)xmit(c, c->snd_max, HZ_TCP_RST, 0, 0);
 		conn_free(c);
 	}
-	hz_memset(l, 0, sizeof *l);
-	l->tcp = t;
+	listener_reset(l);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2771,11 +2906,17 @@ static void rcv_consumed(struct hz_tcp_conn *c)
 	uint32_t before = c->rcv_adv;
 	rcv_adv_update(c);
 	/* Announce the larger window when it grew from (nearly) closed or
-	 * by at least two segments. */
+	 * by at least two segments. With cfg.ack_batch a window that was not
+	 * nearly closed is announced at the end of the batch: the reads of
+	 * one batch then open the window once, and the sender answers with
+	 * one large burst instead of several small ones. */
 	uint32_t grown = c->rcv_adv - before;
 	uint32_t had = before - c->rcv_nxt;
-	if (grown && (had < c->rcv_mss || grown >= 2u * c->rcv_mss))
+	if (grown && (had < c->rcv_mss || grown >= 2u * c->rcv_mss)) {
+		if (had >= c->rcv_mss && ack_hold(c))
+			return;
 		send_ack(c);
+	}
 }
 
 int hz_tcp_conn_recv(struct hz_tcp_conn *c, void *buf, size_t cap)

@@ -314,6 +314,7 @@ struct script {
 	char msg[512];
 };
 
+__attribute__((format(printf, 2, 3)))
 static bool fail(struct script *s, const char *fmt, ...)
 {
 	va_list ap;
@@ -326,6 +327,7 @@ static bool fail(struct script *s, const char *fmt, ...)
 	return false;
 }
 
+__attribute__((format(printf, 2, 3)))
 static bool syntax(struct script *s, const char *fmt, ...)
 {
 	va_list ap;

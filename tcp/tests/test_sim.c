@@ -152,6 +152,22 @@ static int sim_output(void *ctx, struct hz_pbuf *pb, const struct hz_ip_tx *tx)
 	struct node *n = ctx;
 	assert_true(pb->len <= SEGMAX);
 	check_sent(n->idx, hz_pbuf_data(pb), pb->len);
+	/* cfg.tx_csum_offload: finish the checksum as a device would, from
+	 * the pseudo-header sum the engine left in the field. */
+	static uint8_t fin[SEGMAX];
+	if (pb->flags & HZ_PBUF_F_CSUM_PARTIAL) {
+		assert_int_equal(pb->csum_start, 0);
+		assert_int_equal(pb->csum_off, 16);
+		memcpy(fin, hz_pbuf_data(pb), pb->len);
+		uint32_t sum = 0;
+		for (size_t i = 0; i < pb->len; i += 2)
+			sum += (uint32_t)fin[i] << 8 | (i + 1 < pb->len ? fin[i + 1] : 0);
+		while (sum >> 16)
+			sum = (sum & 0xffffu) + (sum >> 16);
+		fin[16] = (uint8_t)(~sum >> 8);
+		fin[17] = (uint8_t)~sum;
+	}
+	const uint8_t *seg = (pb->flags & HZ_PBUF_F_CSUM_PARTIAL) ? fin : hz_pbuf_data(pb);
 	stat_sent++;
 	/* Loss bursts (a queue overflowing) put several holes in one
 	 * window, what RFC 6675 recovers in one round trip: up to
@@ -179,10 +195,10 @@ static int sim_output(void *ctx, struct hz_pbuf *pb, const struct hz_ip_tx *tx)
 		stat_lost++;
 		return HZ_OK;
 	}
-	enqueue(1 - n->idx, hz_pbuf_data(pb), pb->len, tx);
+	enqueue(1 - n->idx, seg, pb->len, tx);
 	if (rnd(1000) < imp.dup) {
 		stat_dup++;
-		enqueue(1 - n->idx, hz_pbuf_data(pb), pb->len, tx);
+		enqueue(1 - n->idx, seg, pb->len, tx);
 	}
 	return HZ_OK;
 }
@@ -311,6 +327,49 @@ static void app_step(struct app *a)
 /* One run                                                             */
 /* ------------------------------------------------------------------ */
 
+/* The queued segment due first, or -1. */
+static int q_earliest(void)
+{
+	int qi = -1;
+	for (int i = 0; i < QMAX; i++)
+		if (q[i].used && (qi < 0 || q[i].at < q[qi].at ||
+		                  (q[i].at == q[qi].at && q[i].order < q[qi].order)))
+			qi = i;
+	return qi;
+}
+
+static void q_deliver(int qi)
+{
+	/* Copy it out first: the engine's replies reuse the slot while the
+	 * input call still reads the segment. */
+	static struct inflight cur;
+	cur = q[qi];
+	q[qi].used = false;
+	struct inflight *f = &cur;
+	struct node *n = &nodes[f->to];
+	struct hz_ip_rx rx;
+	memset(&rx, 0, sizeof rx);
+	rx.src = f->tx.src;
+	rx.dst = f->tx.dst;
+	rx.proto = 6;
+	rx.ip = &n->ip;
+	rx.now = now;
+	rx.pseudo = ref_pseudo(&rx.src, &rx.dst, f->len);
+	int rc = n->upper->input(n->upper->ctx, &rx, f->b, f->len);
+	if (getenv("HZ_TCP_SIM_TRACE")) {
+		uint32_t sq = (uint32_t)f->b[4] << 24 | (uint32_t)f->b[5] << 16 |
+		              (uint32_t)f->b[6] << 8 | f->b[7];
+		uint32_t ak = (uint32_t)f->b[8] << 24 | (uint32_t)f->b[9] << 16 |
+		              (uint32_t)f->b[10] << 8 | f->b[11];
+		const struct hz_tcp_conn *ca = &nodes[0].conns[0], *cb = &nodes[1].conns[0];
+		fprintf(stderr, "t=%llu ->%d fl %02x seq %u ack %u win %u len %zu rc %d | A %s una %u nxt %u max %u rnxt %u wnd %u | B %s una %u nxt %u max %u rnxt %u wnd %u\n",
+		        (unsigned long long)now, f->to, f->b[13], sq, ak, (unsigned)(f->b[14] << 8 | f->b[15]),
+		        f->len - (size_t)(f->b[12] >> 4) * 4, rc,
+		        hz_tcp_state_name(ca->state), ca->snd_una, ca->snd_nxt, ca->snd_max, ca->rcv_nxt, ca->snd_wnd,
+		        hz_tcp_state_name(cb->state), cb->snd_una, cb->snd_nxt, cb->snd_max, cb->rcv_nxt, cb->snd_wnd);
+	}
+}
+
 static int run_seed(uint64_t seed)
 {
 	rng_state = seed * 0x2545f4914f6cdd1dull + 1;
@@ -328,6 +387,16 @@ static int run_seed(uint64_t seed)
 	cfg.data_retries = 30;
 	cfg.syn_retries = 30;
 	cfg.rto_max = HZ_SEC(4);
+	/* The speed options, from the seed without drawing from the
+	 * generator (so every seed keeps the impairments it always had):
+	 * ACKs once per batch (segments due at one instant are delivered
+	 * together, then the engines are polled), checksums left to a
+	 * "device" (sim_output), a window scale for a 1 MiB ring. */
+	uint64_t oh = (seed + 0x5bd1e995u) * 0x9e3779b97f4a7c15ull;
+	oh ^= oh >> 31;
+	cfg.ack_batch = (oh >> 3) & 1;
+	cfg.tx_csum_offload = (oh >> 5) & 1;
+	cfg.rcv_wnd_max = ((oh >> 7) & 3) == 0 ? 1u << 20 : 0;
 	/* HZ_TCP_SIM_HARSH: up to 30% loss instead of 8%. */
 	bool harsh = getenv("HZ_TCP_SIM_HARSH") != NULL;
 	imp.loss = rnd(harsh ? 300 : 80);
@@ -377,50 +446,24 @@ static int run_seed(uint64_t seed)
 			break;
 		/* Next event: the earliest segment or timer. */
 		hz_time_t next = HZ_TIME_NEVER;
-		int qi = -1;
-		for (int i = 0; i < QMAX; i++)
-			if (q[i].used && (qi < 0 || q[i].at < q[qi].at ||
-			                  (q[i].at == q[qi].at && q[i].order < q[qi].order)))
-				qi = i;
-		if (qi >= 0)
-			next = q[qi].at;
 		hz_time_t d0 = hz_tcp_poll(&nodes[0].tcp, now);
 		hz_time_t d1 = hz_tcp_poll(&nodes[1].tcp, now);
+		/* After the polls: what they sent (timers, ACKs held for the
+		 * end of a batch) is on the link too, and must not arrive late
+		 * because the clock jumped past it. */
+		int qi = q_earliest();
+		if (qi >= 0)
+			next = q[qi].at;
 		next = hz_time_min(next, hz_time_min(d0, d1));
 		if (next == HZ_TIME_NEVER)
 			break;
 		if (next > now)
 			now = next;
 		if (qi >= 0 && q[qi].at <= now) {
-			/* Copy it out first: the engine's replies reuse the slot
-			 * while the input call still reads the segment. */
-			static struct inflight cur;
-			cur = q[qi];
-			q[qi].used = false;
-			struct inflight *f = &cur;
-			struct node *n = &nodes[f->to];
-			struct hz_ip_rx rx;
-			memset(&rx, 0, sizeof rx);
-			rx.src = f->tx.src;
-			rx.dst = f->tx.dst;
-			rx.proto = 6;
-			rx.ip = &n->ip;
-			rx.now = now;
-			rx.pseudo = ref_pseudo(&rx.src, &rx.dst, f->len);
-			int rc = n->upper->input(n->upper->ctx, &rx, f->b, f->len);
-			if (getenv("HZ_TCP_SIM_TRACE")) {
-				uint32_t sq = (uint32_t)f->b[4] << 24 | (uint32_t)f->b[5] << 16 |
-				              (uint32_t)f->b[6] << 8 | f->b[7];
-				uint32_t ak = (uint32_t)f->b[8] << 24 | (uint32_t)f->b[9] << 16 |
-				              (uint32_t)f->b[10] << 8 | f->b[11];
-				const struct hz_tcp_conn *ca = &nodes[0].conns[0], *cb = &nodes[1].conns[0];
-				fprintf(stderr, "t=%llu ->%d fl %02x seq %u ack %u win %u len %zu rc %d | A %s una %u nxt %u max %u rnxt %u wnd %u | B %s una %u nxt %u max %u rnxt %u wnd %u\n",
-				        (unsigned long long)now, f->to, f->b[13], sq, ak, (unsigned)(f->b[14] << 8 | f->b[15]),
-				        f->len - (size_t)(f->b[12] >> 4) * 4, rc,
-				        hz_tcp_state_name(ca->state), ca->snd_una, ca->snd_nxt, ca->snd_max, ca->rcv_nxt, ca->snd_wnd,
-				        hz_tcp_state_name(cb->state), cb->snd_una, cb->snd_nxt, cb->snd_max, cb->rcv_nxt, cb->snd_wnd);
-			}
-
+			q_deliver(qi);
+			/* A batch: everything due now, before the next poll. */
+			while (cfg.ack_batch && (qi = q_earliest()) >= 0 && q[qi].at <= now)
+				q_deliver(qi);
 		}
 	}
 	int fails = 0;

@@ -92,6 +92,7 @@ struct fake_ip {
 	size_t mtu;
 	int out_rc;
 	int nout;
+	int npartial; /* segments sent with HZ_PBUF_F_CSUM_PARTIAL */
 	struct cap out[MAXOUT];
 };
 
@@ -122,6 +123,17 @@ static int fake_output(void *ctx, struct hz_pbuf *pb, const struct hz_ip_tx *tx)
 	c->len = pb->len;
 	c->tx = *tx;
 	c->headroom = hz_pbuf_headroom(pb);
+	if (pb->flags & HZ_PBUF_F_CSUM_PARTIAL) {
+		/* Checksum offload (cfg.tx_csum_offload): the field holds the
+		 * pseudo-header sum, folded and not complemented; finish it as
+		 * a device does, summing from csum_start to the end. */
+		assert_int_equal(pb->csum_start, 0);
+		assert_int_equal(pb->csum_off, 16);
+		assert_int_equal(get16(c->b + 16),
+		                 (uint16_t)~ref_fold(ref_pseudo(&tx->src, &tx->dst, pb->len)));
+		put16(c->b + 16, ref_fold(ref_sum(0, c->b, c->len)));
+		f->npartial++;
+	}
 	/* Every segment the engine sends must carry a valid checksum. */
 	assert_int_equal(ref_fold(ref_sum(ref_pseudo(&tx->src, &tx->dst, pb->len), c->b, c->len)), 0);
 	return f->out_rc;
@@ -2866,6 +2878,354 @@ static void test_cubic_curve(void **state)
 	assert_true(hz_tcp_cubic_w(100000, k, 0, 1000) >= 69990);
 	assert_true(hz_tcp_cubic_w(100000, k, k, 1000) == 100000);
 }
+/* ------------------------------------------------------------------ */
+/* Speed options: rcv_wnd_max, tx_csum_offload, ack_batch, event lists  */
+/* ------------------------------------------------------------------ */
+
+/* cfg.rcv_wnd_max: the SYN-ACK's window scale fits a ring given after
+ * accept, so the whole ring can be advertised. */
+static void test_rcv_wnd_max_scale(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	struct hz_tcp_config cfg;
+	plain_cfg(&cfg);
+	cfg.window_scaling = true;
+	cfg.timestamps = true; /* a cookie keeps the shift only with them */
+	cfg.rcv_wnd_max = 1u << 20;
+	world_init_cfg(w, SELF, &cfg);
+	struct hz_tcp_endpoint le = { .port = SPORT };
+	struct hz_tcp_listener *l;
+	assert_int_equal(hz_tcp_listener_open(&w->tcp, &le, 1, &l), HZ_OK);
+	const uint8_t opts[8] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 2 };
+	assert_int_equal(inject_full(w, PPORT, SPORT, HZ_TCP_SYN, 100, 0, 4000, opts, 8, NULL, 0),
+	                 HZ_OK);
+	struct pkt sa = next_out(w);
+	const uint8_t *o = opt_find(&sa, 3);
+	assert_non_null(o);
+	assert_int_equal(o[2], 5); /* 65535 << 4 < 2^20 <= 65535 << 5 */
+	assert_int_equal(sa.wnd, RCVCAP); /* the SYN-ACK's window: the default ring */
+	/* A SYN cookie (the backlog of 1 is taken) announces the same. */
+	const uint8_t tsopts[20] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 2, 1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 0 };
+	assert_int_equal(
+	    inject_full(w, PPORT + 1, SPORT, HZ_TCP_SYN, 900, 0, 4000, tsopts, 20, NULL, 0), HZ_OK);
+	struct pkt ck = next_out(w);
+	assert_int_equal(w->tcp.cookies_sent, 1);
+	o = opt_find(&ck, 3);
+	assert_non_null(o);
+	assert_int_equal(o[2], 5);
+	/* Accept, then the big ring: windows count in 32-byte units. */
+	assert_int_equal(inject(w, HZ_TCP_ACK, 101, sa.seq + 1, 4000, NULL, 0), HZ_OK);
+	struct hz_tcp_conn *c;
+	assert_int_equal(hz_tcp_listener_accept(l, &c), HZ_OK);
+	static uint8_t snd[4096], rcv[1u << 20];
+	assert_int_equal(hz_tcp_conn_set_buffers(c, snd, sizeof snd, rcv, sizeof rcv), HZ_OK);
+	uint8_t d[1000];
+	memset(d, 'x', sizeof d);
+	assert_int_equal(inject(w, HZ_TCP_ACK, 101, sa.seq + 1, 4000, d, sizeof d), HZ_OK);
+	assert_int_equal(inject(w, HZ_TCP_ACK, 1101, sa.seq + 1, 4000, d, sizeof d), HZ_OK);
+	struct pkt a = next_out(w);
+	assert_int_equal(a.ack, 2101);
+	assert_int_equal(a.wnd, ((1u << 20) - 2000) >> 5);
+	struct hz_tcp_stats st;
+	hz_tcp_conn_stats(c, &st);
+	assert_true(st.rcv_wnd > 65535);
+	/* rcv_wnd_max below the ring changes nothing. */
+	cfg.rcv_wnd_max = 1000;
+	world_init_cfg(w, SELF, &cfg);
+	assert_int_equal(hz_tcp_listener_open(&w->tcp, &le, 1, &l), HZ_OK);
+	assert_int_equal(inject_full(w, PPORT, SPORT, HZ_TCP_SYN, 100, 0, 4000, opts, 8, NULL, 0),
+	                 HZ_OK);
+	sa = next_out(w);
+	o = opt_find(&sa, 3);
+	assert_non_null(o);
+	assert_int_equal(o[2], 0);
+	/* Without window scaling it is ignored. */
+	cfg.rcv_wnd_max = 1u << 20;
+	cfg.window_scaling = false;
+	world_init_cfg(w, SELF, &cfg);
+	assert_int_equal(hz_tcp_listener_open(&w->tcp, &le, 1, &l), HZ_OK);
+	assert_int_equal(inject_full(w, PPORT, SPORT, HZ_TCP_SYN, 100, 0, 4000, opts, 8, NULL, 0),
+	                 HZ_OK);
+	sa = next_out(w);
+	assert_null(opt_find(&sa, 3));
+}
+
+/* cfg.tx_csum_offload: segments leave the checksum to the device
+ * (fake_output checks the field and finishes it); RSTs to closed ports
+ * keep a full one. */
+static void test_tx_csum_offload(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	struct hz_tcp_config cfg;
+	plain_cfg(&cfg);
+	cfg.tx_csum_offload = true;
+	world_init_cfg(w, SELF, &cfg);
+	uint32_t iss;
+	struct hz_tcp_conn *c = establish_passive(w, 5000, 8000, &iss);
+	assert_int_equal(w->ip.npartial, 1); /* the SYN-ACK */
+	uint8_t d[1460];
+	for (size_t i = 0; i < sizeof d; i++)
+		d[i] = (uint8_t)(i * 7 + 1);
+	assert_int_equal(hz_tcp_conn_send(c, d, 1000), 1000);
+	struct pkt p = next_out(w);
+	assert_int_equal(p.dlen, 1000);
+	assert_memory_equal(p.data, d, 1000);
+	assert_int_equal(w->ip.npartial, 2);
+	/* An odd length. */
+	assert_int_equal(inject(w, HZ_TCP_ACK, 5001, iss + 1001, 8000, NULL, 0), HZ_OK);
+	assert_int_equal(hz_tcp_conn_send(c, d, 333), 333);
+	p = next_out(w);
+	assert_int_equal(p.dlen, 333);
+	assert_int_equal(w->ip.npartial, 3);
+	/* RST to a closed port: a full checksum, no offload flag. */
+	assert_int_equal(inject_full(w, PPORT, SPORT + 1, HZ_TCP_SYN, 1, 0, 100, NULL, 0, NULL, 0),
+	                 HZ_ERR_NOT_FOUND);
+	p = next_out(w);
+	assert_int_equal(p.flags, HZ_TCP_RST | HZ_TCP_ACK);
+	assert_int_equal(w->ip.npartial, 3);
+	/* Off (the default): never. */
+	world_init(w);
+	(void)establish_passive(w, 5000, 8000, &iss);
+	assert_int_equal(w->ip.npartial, 0);
+}
+
+static void inject_n(struct world *w, uint32_t seq, uint32_t ack, size_t n)
+{
+	uint8_t d[1460];
+	memset(d, 'q', n);
+	assert_int_equal(inject(w, HZ_TCP_ACK, seq, ack, 8000, d, n), HZ_OK);
+}
+
+/* cfg.ack_batch: the every-second-segment ACK waits for hz_tcp_flush,
+ * at most half the window; other ACKs go at once. */
+static void test_ack_batch(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	struct hz_tcp_config cfg;
+	plain_cfg(&cfg);
+	cfg.ack_batch = true;
+	world_init_cfg(w, SELF, &cfg);
+	uint32_t iss;
+	struct hz_tcp_conn *c = establish_passive(w, 5000, 8000, &iss);
+	uint32_t seq = 5001, ack = iss + 1;
+	/* Eight segments of 500 bytes: 4000 < RCVCAP / 2 unacknowledged,
+	 * all held. */
+	for (int i = 0; i < 8; i++, seq += 500) {
+		inject_n(w, seq, ack, 500);
+		no_out(w);
+	}
+	assert_true(c->flags & HZ_TCP_CF_ACK_HELD);
+	/* The ninth reaches half the window: ACK at once. */
+	inject_n(w, seq, ack, 500);
+	seq += 500;
+	struct pkt a = next_out(w);
+	assert_int_equal(a.ack, seq);
+	assert_false(c->flags & HZ_TCP_CF_ACK_HELD);
+	hz_tcp_flush(&w->tcp);
+	no_out(w);
+	assert_int_equal(w->tcp.acks_batched, 0);
+	char buf[8192];
+	assert_int_equal(hz_tcp_conn_recv(c, buf, sizeof buf), 4500);
+	/* The window grew by more than two segments from far from closed:
+	 * the update waits for the end of the batch. */
+	no_out(w);
+	hz_tcp_flush(&w->tcp);
+	a = next_out(w);
+	assert_int_equal(a.ack, seq);
+	assert_int_equal(a.wnd, RCVCAP);
+	assert_int_equal(w->tcp.acks_batched, 1);
+	no_out(w);
+	/* Two more, then the end of the batch: one ACK for both. */
+	inject_n(w, seq, ack, 500);
+	inject_n(w, seq + 500, ack, 500);
+	seq += 1000;
+	no_out(w);
+	hz_tcp_flush(&w->tcp);
+	a = next_out(w);
+	assert_int_equal(a.flags, HZ_TCP_ACK);
+	assert_int_equal(a.ack, seq);
+	assert_int_equal(w->tcp.acks_batched, 2);
+	hz_tcp_flush(&w->tcp);
+	no_out(w);
+	/* A single segment keeps the delayed-ACK timer: no flush ACK. */
+	inject_n(w, seq, ack, 100);
+	seq += 100;
+	hz_tcp_flush(&w->tcp);
+	no_out(w);
+	advance(w, HZ_MSEC(40));
+	a = next_out(w);
+	assert_int_equal(a.ack, seq);
+	/* Held, then out of order: the duplicate ACK goes at once and
+	 * carries everything; nothing is left for the flush. */
+	inject_n(w, seq, ack, 100);
+	inject_n(w, seq + 100, ack, 100);
+	no_out(w);
+	inject_n(w, seq + 1000, ack, 100);
+	a = next_out(w);
+	assert_int_equal(a.ack, seq + 200);
+	hz_tcp_flush(&w->tcp);
+	no_out(w);
+	inject_n(w, seq + 200, ack, 800); /* fills the gap: ACK at once */
+	a = next_out(w);
+	assert_int_equal(a.ack, seq + 1100);
+	seq += 1100;
+	/* Held, then data to send carries the ACK. */
+	inject_n(w, seq, ack, 100);
+	inject_n(w, seq + 100, ack, 100);
+	seq += 200;
+	no_out(w);
+	assert_int_equal(hz_tcp_conn_send(c, "hi", 2), 2);
+	a = next_out(w);
+	assert_int_equal(a.ack, seq);
+	assert_int_equal(a.dlen, 2);
+	hz_tcp_flush(&w->tcp);
+	no_out(w);
+	ack += 2;
+	assert_int_equal(inject(w, HZ_TCP_ACK, seq, ack, 8000, NULL, 0), HZ_OK);
+	/* Held, then poll: it flushes first. */
+	inject_n(w, seq, ack, 100);
+	inject_n(w, seq + 100, ack, 100);
+	seq += 200;
+	no_out(w);
+	advance(w, 1);
+	a = next_out(w);
+	assert_int_equal(a.ack, seq);
+	assert_int_equal(w->tcp.acks_batched, 3);
+	/* Held, then FIN: ACKed at once. */
+	inject_n(w, seq, ack, 100);
+	inject_n(w, seq + 100, ack, 100);
+	seq += 200;
+	no_out(w);
+	assert_int_equal(inject(w, HZ_TCP_ACK | HZ_TCP_FIN, seq, ack, 8000, NULL, 0), HZ_OK);
+	a = next_out(w);
+	assert_int_equal(a.ack, seq + 1);
+	hz_tcp_flush(&w->tcp);
+	no_out(w);
+	/* Held, then the connection is reset and freed: nothing to send. */
+	world_init_cfg(w, SELF, &cfg);
+	c = establish_passive(w, 5000, 8000, &iss);
+	inject_n(w, 5001, iss + 1, 100);
+	inject_n(w, 5101, iss + 1, 100);
+	no_out(w);
+	assert_int_equal(inject(w, HZ_TCP_RST, 5201, 0, 0, NULL, 0), HZ_OK);
+	hz_tcp_conn_close(c);
+	hz_tcp_flush(&w->tcp);
+	no_out(w);
+	/* A window opened from nearly closed is announced at once. */
+	world_init_cfg(w, SELF, &cfg);
+	c = establish_passive(w, 5000, 8000, &iss);
+	seq = 5001;
+	for (int i = 0; i < 8; i++, seq += 1000) {
+		inject_n(w, seq, iss + 1, 1000);
+		if (i == 4) /* 5000 unacknowledged: over half the window */
+			assert_int_equal(next_out(w).ack, seq + 1000);
+		no_out(w);
+	}
+	hz_tcp_flush(&w->tcp);
+	a = next_out(w);
+	assert_int_equal(a.ack, seq);
+	assert_int_equal(a.wnd, RCVCAP - 8000); /* 192 bytes: below one MSS */
+	no_out(w);
+	assert_int_equal(hz_tcp_conn_recv(c, buf, sizeof buf), 8000);
+	a = next_out(w);
+	assert_int_equal(a.ack, seq);
+	assert_int_equal(a.wnd, RCVCAP);
+	/* Off (the default): every second segment at once, as before. */
+	world_init(w);
+	(void)establish_passive(w, 5000, 8000, &iss);
+	inject_n(w, 5001, iss + 1, 100);
+	no_out(w);
+	inject_n(w, 5101, iss + 1, 100);
+	a = next_out(w);
+	assert_int_equal(a.ack, 5201);
+}
+
+static struct hz_tcp_conn *ev_victim;
+static int ev_victim_calls, ev_killer_calls;
+
+static void on_event_victim(void *ctx, struct hz_tcp_conn *c, unsigned e)
+{
+	(void)ctx;
+	(void)c;
+	(void)e;
+	ev_victim_calls++;
+}
+
+static void on_event_killer(void *ctx, struct hz_tcp_conn *c, unsigned e)
+{
+	(void)ctx;
+	(void)c;
+	(void)e;
+	ev_killer_calls++;
+	if (ev_victim) {
+		hz_tcp_conn_abort(ev_victim);
+		ev_victim = NULL;
+	}
+}
+
+/* The pending-event list: one timer pass closes two connections; the
+ * first one's callback aborts the second, whose events then never come;
+ * the slot it frees serves a new connection whose events do. */
+static void test_event_list_abort_in_callback(void **state)
+{
+	(void)state;
+	struct world *w = &W;
+	struct hz_tcp_config cfg;
+	plain_cfg(&cfg);
+	cfg.data_retries = 0;
+	world_init_cfg(w, SELF, &cfg);
+	uint32_t iss1, iss2;
+	struct hz_tcp_conn *c1 = establish_passive(w, 5000, 8000, &iss1);
+	/* A second peer port on the same listener. */
+	const uint8_t mss[4] = { 2, 4, 0x05, 0xb4 };
+	assert_int_equal(inject_full(w, PPORT + 1, SPORT, HZ_TCP_SYN, 7000, 0, 8000, mss, 4, NULL, 0),
+	                 HZ_OK);
+	struct pkt sa = next_out(w);
+	iss2 = sa.seq;
+	assert_int_equal(
+	    inject_full(w, PPORT + 1, SPORT, HZ_TCP_ACK, 7001, iss2 + 1, 8000, NULL, 0, NULL, 0), HZ_OK);
+	struct hz_tcp_listener *l = &w->ls[0];
+	struct hz_tcp_conn *c2;
+	assert_int_equal(hz_tcp_listener_accept(l, &c2), HZ_OK);
+	assert_true(c1 < c2);
+	hz_tcp_conn_set_event(c1, on_event_killer, w);
+	hz_tcp_conn_set_event(c2, on_event_victim, w);
+	ev_victim = c2;
+	ev_victim_calls = ev_killer_calls = 0;
+	assert_int_equal(hz_tcp_conn_send(c1, "a", 1), 1);
+	assert_int_equal(hz_tcp_conn_send(c2, "b", 1), 1);
+	(void)next_out(w);
+	(void)next_out(w);
+	/* Both time out in the same poll (data_retries 0). */
+	advance(w, HZ_SEC(1));
+	assert_int_equal(ev_killer_calls, 1);
+	assert_int_equal(ev_victim_calls, 0);
+	assert_int_equal(hz_tcp_conn_state(c2), HZ_TCP_CLOSED);
+	hz_tcp_conn_close(c1);
+	/* A new connection in a freed slot gets its events. */
+	w->levents = 0;
+	assert_int_equal(inject_full(w, PPORT + 2, SPORT, HZ_TCP_SYN, 9000, 0, 8000, mss, 4, NULL, 0),
+	                 HZ_OK);
+	sa = next_out(w);
+	assert_int_equal(
+	    inject_full(w, PPORT + 2, SPORT, HZ_TCP_ACK, 9001, sa.seq + 1, 8000, NULL, 0, NULL, 0),
+	    HZ_OK);
+	assert_true(w->levents & HZ_TCP_EV_ACCEPT);
+	struct hz_tcp_conn *c3;
+	assert_int_equal(hz_tcp_listener_accept(l, &c3), HZ_OK);
+	hz_tcp_conn_set_event(c3, on_event, w);
+	w->events = 0;
+	assert_int_equal(
+	    inject_full(w, PPORT + 2, SPORT, HZ_TCP_ACK, 9001, sa.seq + 1, 8000, NULL, 0, "xy", 2),
+	    HZ_OK);
+	assert_true(w->events & HZ_TCP_EV_READABLE);
+	assert_null(w->tcp.ev_head);
+	assert_null(w->tcp.lev_head);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2918,6 +3278,10 @@ int main(void)
 		cmocka_unit_test(test_ack_at_right_edge),
 		cmocka_unit_test(test_cubic_reduction),
 		cmocka_unit_test(test_cubic_curve),
+		cmocka_unit_test(test_rcv_wnd_max_scale),
+		cmocka_unit_test(test_tx_csum_offload),
+		cmocka_unit_test(test_ack_batch),
+		cmocka_unit_test(test_event_list_abort_in_callback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -331,6 +331,28 @@ struct hz_tcp_config {
 	uint16_t mss_max;       /* 0: no cap beyond the path MTU and tx buffer */
 	uint32_t challenge_ack_limit; /* 1000 challenge ACKs per second per engine
 	                               * (RFC 5961 7); 0 = no limit */
+	/* 0: the window scale we offer fits the slot's receive ring at SYN
+	 * time. Otherwise the largest receive ring (bytes) the application
+	 * may give a connection later with hz_tcp_conn_set_buffers: the scale
+	 * is chosen so that ring can be advertised whole (RFC 7323 2.2: the
+	 * shift is fixed by the SYN). */
+	uint32_t rcv_wnd_max;
+	/* false. true: every network layer the engine sends through ends at
+	 * a netif with HZ_NETIF_CAP_TX_CSUM: segments go out with
+	 * HZ_PBUF_F_CSUM_PARTIAL, the pseudo-header sum in the checksum field
+	 * (csum_start 0, csum_off 16 from the TCP header), for the device to
+	 * finish. Resets to closed ports keep a full checksum. */
+	bool tx_csum_offload;
+	/* false. true: the ACK that the "every second full-sized segment"
+	 * rule (RFC 5681 4.2) calls for, and the window update after the
+	 * application read (unless the window was nearly closed), are held
+	 * until hz_tcp_flush (which hz_tcp_poll runs first), so a batch of
+	 * segments read together is acknowledged once at its end. Never
+	 * while half the receive window is unacknowledged; out-of-order,
+	 * duplicate and FIN ACKs still go at once, and data sent carries the
+	 * ACK. Only for a caller that runs hz_tcp_flush or hz_tcp_poll after
+	 * every batch of hz_tcp_input calls (and after reading outside one). */
+	bool ack_batch;
 };
 
 void hz_tcp_config_default(struct hz_tcp_config *cfg);
@@ -400,6 +422,7 @@ typedef void (*hz_tcp_listener_event_fn)(void *ctx, struct hz_tcp_listener *l, u
 #define HZ_TCP_CF_SYN_RETX 0x8000u    /* SYN was retransmitted (RFC 6298 5.7) */
 #define HZ_TCP_CF_RESCUE 0x10000u     /* RFC 6675 RescueRxt is set */
 #define HZ_TCP_CF_COOKIE 0x20000u     /* passive, created from a SYN cookie */
+#define HZ_TCP_CF_ACK_HELD 0x40000u   /* an ACK waits for hz_tcp_flush (cfg.ack_batch) */
 
 /* The sender's SACK scoreboard (RFC 6675 3): ranges of the send sequence
  * space the peer reported in SACK blocks, ascending, disjoint, all inside
@@ -430,6 +453,7 @@ struct hz_tcp_conn {
 	uint16_t mss;       /* effective send MSS (no options) */
 	uint16_t rcv_mss;   /* MSS we advertised */
 	uint16_t unacked_segs; /* full segments received since our last ACK */
+	uint32_t rcv_acked;   /* RCV.NXT our last ACK carried */
 	int error;          /* latched: HZ_ERR_RESET, _TIMEOUT, _REFUSED, ... */
 	int soft_error;     /* latest ICMP soft error (RFC 1122 4.2.3.9) */
 	struct hz_tcp_endpoint local;
@@ -492,6 +516,12 @@ struct hz_tcp_conn {
 	size_t def_rcv_cap;
 	uint64_t accept_seq;  /* accept queue order */
 	unsigned ev_pending;  /* edge events not yet delivered */
+	/* Engine lists (kept across slot reuse): connections with events to
+	 * deliver, and with an ACK held for hz_tcp_flush (cfg.ack_batch). */
+	struct hz_tcp_conn *ev_next;
+	struct hz_tcp_conn *ack_next;
+	bool ev_queued;
+	bool ack_queued;
 	hz_tcp_conn_event_fn event;
 	void *event_ctx;
 	struct hz_tcp_stats st;
@@ -509,6 +539,8 @@ struct hz_tcp_listener {
 	hz_tcp_listener_event_fn event;
 	void *event_ctx;
 	unsigned ev_pending;
+	struct hz_tcp_listener *ev_next; /* engine's list of listeners with events */
+	bool ev_queued;
 	hz_time_t cookie_at; /* last SYN cookie sent, 0 = never */
 };
 
@@ -544,6 +576,14 @@ struct hz_tcp {
 	size_t txcap;
 	bool tx_busy;
 	bool in_input;        /* events are deferred while true */
+	/* Pending work lists, so nothing scans the whole table per segment:
+	 * connections and listeners with undelivered events (FIFO), and
+	 * connections holding an ACK for hz_tcp_flush. */
+	struct hz_tcp_conn *ev_head, *ev_tail;
+	struct hz_tcp_listener *lev_head, *lev_tail;
+	struct hz_tcp_conn *ack_head;
+	struct hz_tcp_conn *last_conn; /* lookup cache: the last segment's connection */
+	uint64_t acks_batched; /* ACKs cfg.ack_batch held and then sent once per batch */
 	const struct hz_ip *ip4;
 	const struct hz_ip *ip6;
 	struct hz_ip_upper upper;
@@ -608,8 +648,12 @@ void hz_tcp_icmp_input(struct hz_tcp *t, const struct hz_ip_err *err);
 
 /* Run timers due at `now` (retransmission, delayed ACK, persist,
  * keepalive, TIME-WAIT) and deliver their events. Returns the earliest
- * next deadline, HZ_TIME_NEVER if none. */
+ * next deadline, HZ_TIME_NEVER if none. Runs hz_tcp_flush first. */
 hz_time_t hz_tcp_poll(struct hz_tcp *t, hz_time_t now);
+
+/* The end of a batch of hz_tcp_input calls: send the ACKs cfg.ack_batch
+ * held back. Costs nothing when none are held (or ack_batch is off). */
+void hz_tcp_flush(struct hz_tcp *t);
 
 /* --- listeners (RFC 9293 3.10.1 passive OPEN) --- */
 
