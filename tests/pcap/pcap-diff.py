@@ -18,10 +18,14 @@ ip.checksum.status also checks haze's checksum verdict.
 
 Deliberate normalisations (tshark options, documented here and nowhere
 else):
-  --disable-protocol ipv6     haze has no IPv6 library yet: tshark would
-                              otherwise report UDP ports of UDP-over-IPv6
-                              frames, which haze-pcap only counts as
-                              "ipv6 seen".
+  -o ipv6.defragment:FALSE    haze's ipv6 library is the wire level only
+                              (no reassembler yet), so haze-pcap does not
+                              reassemble IPv6 fragments: it dissects a
+                              first fragment's upper-layer header on its
+                              own and shows only the IPv6 header of later
+                              fragments, which is what tshark does with
+                              this option. (IPv4 reassembly is compared
+                              with tshark's default, on.)
   --disable-protocol gre,geneve,vxlan
                               tunnels haze does not decapsulate: tshark
                               would add the inner Ethernet/IP headers as
@@ -31,7 +35,7 @@ else):
                               frames inside TCP, which tshark dissects
                               as nested eth/ip fields; haze has no TCP
                               or OpenFlow parser in this path.
-Nothing else is normalised: tshark's IP reassembly (on by default) is
+Nothing else is normalised: tshark's IPv4 reassembly (on by default) is
 mirrored by haze-pcap with haze's reassembler.
 
 Testdata: $HAZE_TESTDATA, else ../shared/testdata beside the repository
@@ -48,10 +52,12 @@ FIELDS = [
     "ip.src", "ip.dst", "ip.proto", "ip.ttl", "ip.len", "ip.id",
     "ip.flags.mf", "ip.frag_offset", "ip.checksum.status",
     "icmp.type", "icmp.code", "udp.srcport", "udp.dstport", "udp.length",
+    "ipv6.src", "ipv6.dst", "ipv6.nxt", "ipv6.hlim", "ipv6.plen",
+    "icmpv6.type", "icmpv6.code", "icmpv6.nd.ns.target_address",
 ]
 
 NORMALISE = [
-    "--disable-protocol", "ipv6",
+    "-o", "ipv6.defragment:FALSE",
     "--disable-protocol", "gre",
     "--disable-protocol", "geneve",
     "--disable-protocol", "vxlan",

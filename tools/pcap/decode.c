@@ -15,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <pcap/dlt.h>
 
 #include "haze/arp.h"
 #include "haze/ethif.h"
 #include "haze/ipv4.h"
+#include "haze/ipv6.h"
 #include "haze/udp.h"
 
 static const char *const field_names[F_COUNT] = {
@@ -45,6 +47,14 @@ static const char *const field_names[F_COUNT] = {
 	[F_UDP_SRCPORT] = "udp.srcport",
 	[F_UDP_DSTPORT] = "udp.dstport",
 	[F_UDP_LENGTH] = "udp.length",
+	[F_IPV6_SRC] = "ipv6.src",
+	[F_IPV6_DST] = "ipv6.dst",
+	[F_IPV6_NXT] = "ipv6.nxt",
+	[F_IPV6_HLIM] = "ipv6.hlim",
+	[F_IPV6_PLEN] = "ipv6.plen",
+	[F_ICMPV6_TYPE] = "icmpv6.type",
+	[F_ICMPV6_CODE] = "icmpv6.code",
+	[F_ICMPV6_NS_TARGET] = "icmpv6.nd.ns.target_address",
 	[F_HAZE_ERROR] = "haze.error",
 	[F_HAZE_LAYERS] = "haze.layers",
 };
@@ -72,7 +82,9 @@ static const char *const proto_names[P_COUNT] = {
 	[P_ICMP] = "icmp",
 	[P_UDP] = "udp",
 	[P_TCP] = "tcp-seen-not-parsed",
-	[P_IPV6] = "ipv6-seen",
+	[P_IPV6] = "ipv6",
+	[P_IPV6_FRAG] = "ipv6-fragment",
+	[P_ICMPV6] = "icmpv6",
 	[P_OTHER] = "other",
 };
 
@@ -100,6 +112,7 @@ struct dec {
 	 * (outer packet, ICMP quote) and per layer. */
 	uint8_t pad_ip[2][65536];
 	uint8_t pad_udp[2][65536];
+	uint8_t pad_ip6[2][65536 + HZ_IPV6_HDR_LEN];
 	hz_time_t now;
 };
 
@@ -192,8 +205,14 @@ static void fmt_mac(char buf[HZ_MAC_STRLEN], const uint8_t *m)
 
 /* p[0..avail) are the bytes present; the datagram may be longer (quote or
  * snaplen). src/dst/have_addr give the pseudo-header for the checksum. */
+/* The addresses of the pseudo-header: IPv4 (v6 NULL) or IPv6. */
+struct pseudo {
+	uint32_t src, dst;
+	const struct hz_ipaddr *src6, *dst6;
+};
+
 static void dec_udp(struct dec *d, struct dec_rec *r, const uint8_t *p, size_t avail, bool quote,
-                    uint32_t src, uint32_t dst)
+                    const struct pseudo *ps)
 {
 	layer(r, P_UDP);
 	struct hz_udp_hdr u;
@@ -237,7 +256,8 @@ static void dec_udp(struct dec *d, struct dec_rec *r, const uint8_t *p, size_t a
 		text(r, quote ? " (quoted)" : " (cut)");
 	/* The checksum, where the whole datagram is here and one was sent. */
 	if (!lenient && !cut && !quote && u.csum != 0) {
-		uint32_t ph = hz_ipv4_pseudo(src, dst, HZ_UDP_PROTO, u.len);
+		uint32_t ph = ps->src6 ? hz_ipv6_pseudo(ps->src6, ps->dst6, HZ_UDP_PROTO, u.len)
+		                       : hz_ipv4_pseudo(ps->src, ps->dst, HZ_UDP_PROTO, u.len);
 		if (!hz_udp_csum_verify(ph, p, u.len))
 			error(r, "udp", hz_udp_drop_name(HZ_UDP_DROP_BAD_CHECKSUM), HZ_ERR_CHECKSUM);
 	}
@@ -323,9 +343,11 @@ static void dec_upper(struct dec *d, struct dec_rec *r, uint8_t proto, const uin
 	case HZ_IPV4_PROTO_ICMP:
 		dec_icmp(d, r, p, avail, full, quote);
 		break;
-	case HZ_IPV4_PROTO_UDP:
-		dec_udp(d, r, p, avail, quote, src, dst);
+	case HZ_IPV4_PROTO_UDP: {
+		struct pseudo ps = {src, dst, NULL, NULL};
+		dec_udp(d, r, p, avail, quote, &ps);
 		break;
+	}
 	case HZ_IPV4_PROTO_TCP:
 		layer(r, P_TCP);
 		text(r, " tcp");
@@ -465,6 +487,269 @@ static void dec_ipv4(struct dec *d, struct dec_rec *r, const uint8_t *p, size_t 
 }
 
 /* ------------------------------------------------------------------ */
+/* IPv6 and ICMPv6                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * IPv6 fragments are not reassembled: haze has no IPv6 reassembler yet
+ * (the ipv6 library is the wire level only). Like tshark with
+ * -o ipv6.defragment:FALSE, a first fragment's upper-layer header is
+ * dissected on its own (its checksum cannot be verified, which is not an
+ * error) and later fragments show only their IPv6 header. pcap-diff.py
+ * runs tshark with that option.
+ */
+
+static void dec_ipv6(struct dec *d, struct dec_rec *r, const uint8_t *p, size_t len, bool quote);
+
+/* tshark's IPv6 address format is the system's inet_ntop (RFC 5952). */
+static void fmt_ip6(char buf[INET6_ADDRSTRLEN], const uint8_t *a)
+{
+	if (!inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN))
+		snprintf(buf, INET6_ADDRSTRLEN, "?");
+}
+
+static const char *icmpv6_name(uint8_t type)
+{
+	switch (type) {
+	case HZ_IPV6_ICMP_DEST_UNREACH: return " unreachable";
+	case HZ_IPV6_ICMP_PACKET_TOO_BIG: return " packet-too-big";
+	case HZ_IPV6_ICMP_TIME_EXCEEDED: return " time-exceeded";
+	case HZ_IPV6_ICMP_PARAM_PROBLEM: return " param-problem";
+	case HZ_IPV6_ICMP_ECHO: return " echo";
+	case HZ_IPV6_ICMP_ECHO_REPLY: return " echo-reply";
+	case HZ_IPV6_ICMP_ROUTER_SOLICIT: return " router-solicit";
+	case HZ_IPV6_ICMP_ROUTER_ADVERT: return " router-advert";
+	case HZ_IPV6_ICMP_NEIGHBOR_SOLICIT: return " neighbor-solicit";
+	case HZ_IPV6_ICMP_NEIGHBOR_ADVERT: return " neighbor-advert";
+	case HZ_IPV6_ICMP_REDIRECT: return " redirect";
+	default: return "";
+	}
+}
+
+/* p[0..avail) present of an ICMPv6 message of `full` bytes (SIZE_MAX:
+ * unknown, a first fragment). */
+static void dec_icmpv6(struct dec *d, struct dec_rec *r, const uint8_t *p, size_t avail,
+                       size_t full, bool quote, const struct hz_ipaddr *src,
+                       const struct hz_ipaddr *dst)
+{
+	layer(r, P_ICMPV6);
+	struct hz_ipv6_icmp m;
+	enum hz_ipv6_drop why = HZ_IPV6_DROP_COUNT;
+	int rc = hz_ipv6_icmp_parse(&m, p, avail, src, dst, &why);
+	bool lenient = false;
+	if (rc < 0) {
+		/* A quoted, cut or fragmented message cannot be checked. */
+		bool partial = avail < full || quote;
+		if (avail < HZ_IPV6_ICMP_HDR_LEN) {
+			text(r, " icmpv6");
+			error(r, "ipv6", hz_ipv6_drop_name(why), rc);
+			return;
+		}
+		m.type = p[0];
+		m.code = p[1];
+		m.csum = hz_be16_load(p + 2);
+		m.rest = hz_be32_load(p + 4);
+		m.data = p + HZ_IPV6_ICMP_HDR_LEN;
+		m.data_len = avail - HZ_IPV6_ICMP_HDR_LEN;
+		lenient = !partial;
+	}
+	/* tshark: type and code decimal, the NS target an IPv6 address. */
+	add(r, F_ICMPV6_TYPE, "%u", m.type);
+	add(r, F_ICMPV6_CODE, "%u", m.code);
+	text(r, " icmpv6%s %u/%u%s", lenient ? "!" : "", m.type, m.code, icmpv6_name(m.type));
+	if (m.type == HZ_IPV6_ICMP_ECHO || m.type == HZ_IPV6_ICMP_ECHO_REPLY)
+		text(r, " id %u seq %u", hz_ipv6_icmp_echo_id(&m), hz_ipv6_icmp_echo_seq(&m));
+	/* RFC 4861 4.3: the 4 bytes of `rest` are reserved, the target
+	 * address is the first 16 bytes of the body. */
+	if (m.type == HZ_IPV6_ICMP_NEIGHBOR_SOLICIT && m.data_len >= HZ_IPV6_ADDR_LEN) {
+		char t[INET6_ADDRSTRLEN];
+		fmt_ip6(t, m.data);
+		add(r, F_ICMPV6_NS_TARGET, "%s", t);
+		text(r, " who-has %s", t);
+	}
+	if (rc < 0 && lenient)
+		error(r, "ipv6", hz_ipv6_drop_name(why), rc);
+	if (quote || !hz_ipv6_icmp_type_is_error(m.type) || m.type > HZ_IPV6_ICMP_PARAM_PROBLEM)
+		return;
+	text(r, " quoting:");
+	dec_ipv6(d, r, m.data, m.data_len, true);
+}
+
+static void dec_upper6(struct dec *d, struct dec_rec *r, uint8_t proto, const uint8_t *p,
+                       size_t avail, size_t full, const struct hz_ipv6_hdr *h, bool quote)
+{
+	switch (proto) {
+	case HZ_IPV6_NH_ICMPV6:
+		dec_icmpv6(d, r, p, avail, full, quote, &h->src, &h->dst);
+		break;
+	case HZ_IPV6_NH_UDP: {
+		struct pseudo ps = {0, 0, &h->src, &h->dst};
+		/* A first fragment: the datagram runs past these bytes. */
+		dec_udp(d, r, p, avail, quote || full == SIZE_MAX, &ps);
+		break;
+	}
+	case HZ_IPV6_NH_TCP:
+		layer(r, P_TCP);
+		text(r, " tcp");
+		break;
+	case HZ_IPV6_NH_NONE:
+		text(r, " no-next-header");
+		break;
+	default:
+		layer(r, P_OTHER);
+		text(r, " proto %u", proto);
+		break;
+	}
+}
+
+/* When haze's walk refuses a chain whose layout is sound (a routing
+ * header with segments left, an option whose action says drop, a limit),
+ * find the upper layer the way tshark does, so the columns still match.
+ * Returns false if the chain does not hold together. */
+static bool walk_lenient(struct hz_ipv6_ext *x, const uint8_t *pkt, size_t len, uint8_t next)
+{
+	size_t off = HZ_IPV6_HDR_LEN;
+	memset(x, 0, sizeof *x);
+	for (unsigned n = 0; n < 32; n++) {
+		if (next == HZ_IPV6_NH_HOPOPTS || next == HZ_IPV6_NH_ROUTING ||
+		    next == HZ_IPV6_NH_DSTOPTS) {
+			if (off + 8 > len)
+				return false;
+			size_t hl = ((size_t)pkt[off + 1] + 1u) * 8u;
+			if (off + hl > len)
+				return false;
+			next = pkt[off];
+			off += hl;
+			continue;
+		}
+		if (next == HZ_IPV6_NH_FRAGMENT) {
+			if (off + 8 > len)
+				return false;
+			uint16_t fo = hz_be16_load(pkt + off + 2);
+			x->frag_hdr = (uint32_t)off;
+			x->frag_offset = (uint16_t)(fo & 0xfff8u);
+			x->frag_more = (fo & 1u) != 0;
+			x->frag_id = hz_be32_load(pkt + off + 4);
+			next = pkt[off];
+			off += 8;
+			if (x->frag_offset || x->frag_more) {
+				x->flags |= HZ_IPV6_EXT_F_FRAGMENT;
+				break;
+			}
+			continue;
+		}
+		break;
+	}
+	x->proto = next;
+	x->offset = (uint32_t)off;
+	return true;
+}
+
+/* The IPv6 packet at p[0..len); `quote`: inside an ICMPv6 error. */
+static void dec_ipv6(struct dec *d, struct dec_rec *r, const uint8_t *p, size_t len, bool quote)
+{
+	layer(r, P_IPV6);
+	struct hz_ipv6_hdr h;
+	enum hz_ipv6_drop why = HZ_IPV6_DROP_COUNT;
+	const uint8_t *buf = p;
+	size_t blen = len;
+	bool cut = false;
+
+	/* A fixed header that is all here but whose payload runs past the
+	 * bytes we have (quote, snaplen): pad, so haze validates it. */
+	if (len >= HZ_IPV6_HDR_LEN && p[0] >> 4 == 6) {
+		size_t tl = HZ_IPV6_HDR_LEN + (size_t)hz_be16_load(p + 4);
+		if (tl > len) {
+			uint8_t *pad = d->pad_ip6[quote ? 1 : 0];
+			memcpy(pad, p, len);
+			memset(pad + len, 0, tl - len);
+			buf = pad;
+			blen = tl;
+			cut = true;
+		}
+	}
+
+	int rc = hz_ipv6_hdr_parse(&h, buf, blen, &why);
+	bool lenient = false;
+	if (rc < 0) {
+		switch (why) {
+		case HZ_IPV6_DROP_MARTIAN_SRC:
+		case HZ_IPV6_DROP_JUMBOGRAM:
+			/* Checked after version and length: read the fields. */
+			h.tclass = (uint8_t)(hz_be16_load(buf) >> 4);
+			h.flow = hz_be32_load(buf) & HZ_IPV6_FLOW_MASK;
+			h.payload_len = hz_be16_load(buf + 4);
+			h.next = buf[6];
+			h.hop_limit = buf[7];
+			h.src.family = HZ_AF_INET6;
+			h.dst.family = HZ_AF_INET6;
+			memcpy(h.src.b, buf + 8, 16);
+			memcpy(h.dst.b, buf + 24, 16);
+			h.payload = buf + HZ_IPV6_HDR_LEN;
+			lenient = true;
+			break;
+		default:
+			text(r, " ipv6");
+			error(r, "ipv6", hz_ipv6_drop_name(why), rc);
+			return;
+		}
+	}
+
+	char s[INET6_ADDRSTRLEN], t[INET6_ADDRSTRLEN];
+	fmt_ip6(s, h.src.b);
+	fmt_ip6(t, h.dst.b);
+	/* tshark: addresses per RFC 5952, nxt/hlim/plen decimal; nxt is the
+	 * fixed header's Next Header (the first in the chain). */
+	add(r, F_IPV6_SRC, "%s", s);
+	add(r, F_IPV6_DST, "%s", t);
+	add(r, F_IPV6_NXT, "%u", h.next);
+	add(r, F_IPV6_HLIM, "%u", h.hop_limit);
+	add(r, F_IPV6_PLEN, "%u", h.payload_len);
+	text(r, " ipv6%s %s>%s hlim %u plen %u", lenient ? "!" : "", s, t, h.hop_limit,
+	     h.payload_len);
+	if (cut)
+		text(r, quote ? " (quoted %zu bytes)" : " (cut at %zu bytes)", len);
+	if (lenient)
+		error(r, "ipv6", hz_ipv6_drop_name(why), rc);
+	if (why == HZ_IPV6_DROP_JUMBOGRAM)
+		return; /* no length to walk by */
+
+	size_t total = HZ_IPV6_HDR_LEN + (size_t)h.payload_len;
+	struct hz_ipv6_ext x;
+	enum hz_ipv6_drop xwhy = HZ_IPV6_DROP_COUNT;
+	int xrc = hz_ipv6_ext_walk(&x, buf, total, NULL, &xwhy);
+	bool xlenient = false;
+	if (xrc < 0) {
+		error(r, "ipv6", hz_ipv6_drop_name(xwhy), xrc);
+		if (xwhy == HZ_IPV6_DROP_EXT_TRUNCATED || xwhy == HZ_IPV6_DROP_FRAG_BAD_LEN ||
+		    xwhy == HZ_IPV6_DROP_FRAG_TOO_BIG || !walk_lenient(&x, buf, total, h.next)) {
+			text(r, " ext!");
+			return;
+		}
+		xlenient = true;
+	}
+	if (x.count || xlenient)
+		text(r, " ext%s %u", xlenient ? "!" : "", (unsigned)x.count);
+
+	/* Payload bytes actually present (the padding is not data). */
+	size_t present = HZ_MIN(total, len);
+	size_t avail = present > x.offset ? present - x.offset : 0;
+	const uint8_t *payload = p + x.offset;
+
+	if (x.flags & HZ_IPV6_EXT_F_FRAGMENT) {
+		text(r, " frag id 0x%08x %s%u", x.frag_id, x.frag_more ? "+" : "",
+		     (unsigned)x.frag_offset);
+		if (quote)
+			return;
+		layer(r, P_IPV6_FRAG);
+		if (x.frag_offset == 0)
+			dec_upper6(d, r, x.proto, payload, avail, SIZE_MAX, &h, false);
+		return;
+	}
+	dec_upper6(d, r, x.proto, payload, avail, total - x.offset, &h, quote);
+}
+
+/* ------------------------------------------------------------------ */
 /* ARP                                                                 */
 /* ------------------------------------------------------------------ */
 
@@ -523,8 +808,7 @@ static void dec_ethertype(struct dec *d, struct dec_rec *r, uint16_t type, const
 		dec_arp(r, p, len);
 		break;
 	case HZ_ETHIF_TYPE_IPV6:
-		layer(r, P_IPV6);
-		text(r, " ipv6");
+		dec_ipv6(d, r, p, len, false);
 		break;
 	default:
 		layer(r, P_OTHER);
@@ -599,8 +883,7 @@ static void dec_null(struct dec *d, struct dec_rec *r, const uint8_t *p, size_t 
 	case 24: /* NetBSD, OpenBSD */
 	case 28: /* FreeBSD */
 	case 30: /* macOS */
-		layer(r, P_IPV6);
-		text(r, " ipv6");
+		dec_ipv6(d, r, p + 4, len - 4, false);
 		break;
 	default:
 		layer(r, P_OTHER);
@@ -631,8 +914,7 @@ static void dec_raw(struct dec *d, struct dec_rec *r, const uint8_t *p, size_t l
 {
 	text(r, " raw");
 	if (len >= 1 && p[0] >> 4 == 6) {
-		layer(r, P_IPV6);
-		text(r, " ipv6");
+		dec_ipv6(d, r, p, len, false);
 		return;
 	}
 	dec_ipv4(d, r, p, len, false);
@@ -680,8 +962,7 @@ void dec_frame(struct dec *d, struct dec_rec *r, uint64_t number, hz_time_t ts,
 		break;
 #ifdef DLT_IPV6
 	case DLT_IPV6:
-		layer(r, P_IPV6);
-		text(r, " ipv6");
+		dec_ipv6(d, r, data, caplen, false);
 		break;
 #endif
 	default:

@@ -5,7 +5,8 @@
  *
  * Every header goes through haze's own wire parsers (hz_ethif_frame_parse,
  * hz_arp_packet_parse, hz_ipv4_hdr_parse, hz_ipv4_icmp_parse,
- * hz_udp_hdr_parse) and fragments through haze's reassembler
+ * hz_udp_hdr_parse, hz_ipv6_hdr_parse, hz_ipv6_ext_walk,
+ * hz_ipv6_icmp_parse) and IPv4 fragments through haze's reassembler
  * (hz_ipv4_reasm_*), so comparing the fields with tshark checks haze.
  *
  * Two deliberate accommodations, both visible in the record:
@@ -30,6 +31,7 @@
 
 #include "haze/core.h"
 #include "haze/ipv4.h"
+#include "haze/ipv6.h"
 
 enum dec_field {
 	F_FRAME_NUMBER,
@@ -54,6 +56,14 @@ enum dec_field {
 	F_UDP_SRCPORT,
 	F_UDP_DSTPORT,
 	F_UDP_LENGTH,
+	F_IPV6_SRC,
+	F_IPV6_DST,
+	F_IPV6_NXT,
+	F_IPV6_HLIM,
+	F_IPV6_PLEN,
+	F_ICMPV6_TYPE,
+	F_ICMPV6_CODE,
+	F_ICMPV6_NS_TARGET,
 	F_HAZE_ERROR, /* not tshark's: the haze errors of the frame */
 	F_HAZE_LAYERS, /* not tshark's: the layers decoded, e.g. eth:ipv4:udp */
 	F_COUNT
@@ -75,7 +85,9 @@ enum dec_proto {
 	P_ICMP,
 	P_UDP,
 	P_TCP,  /* seen, not parsed (haze has no tcp yet) */
-	P_IPV6, /* seen, not parsed */
+	P_IPV6,      /* parsed: hz_ipv6_hdr_parse + hz_ipv6_ext_walk */
+	P_IPV6_FRAG, /* an IPv6 fragment (not reassembled: see decode.c) */
+	P_ICMPV6,
 	P_OTHER,
 	P_COUNT
 };
