@@ -72,6 +72,7 @@ int hz_ethif_frame_parse(struct hz_ethif_frame *f, const uint8_t *buf, size_t le
 	f->cast = hz_ethif_mac_cast(dst);
 	f->payload = buf + r.pos;
 	f->payload_len = hz_rd_left(&r);
+	f->rx_flags = 0;
 	return HZ_OK;
 }
 
@@ -229,8 +230,15 @@ static bool vlan_accepted(const struct hz_ethif *e, const struct hz_ethif_frame 
 
 int hz_ethif_input(struct hz_ethif *e, const uint8_t *frame, size_t len, hz_time_t now)
 {
+	return hz_ethif_input_meta(e, frame, len, 0, now);
+}
+
+int hz_ethif_input_meta(struct hz_ethif *e, const uint8_t *frame, size_t len, uint8_t rx_flags,
+                        hz_time_t now)
+{
 	struct hz_ethif_frame f;
 	int rc = hz_ethif_frame_parse(&f, frame, len);
+	f.rx_flags = rx_flags;
 	if (rc == HZ_ERR_MALFORMED)
 		return drop(e, HZ_ETHIF_DROP_TRUNCATED, rc);
 	if (rc < 0)

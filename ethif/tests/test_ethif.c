@@ -50,6 +50,7 @@ struct upper {
 	bool has_vlan;
 	uint16_t tci;
 	enum hz_cast cast;
+	uint8_t rx_flags;
 	hz_time_t now;
 	uint8_t payload[64];
 	size_t payload_len;
@@ -63,6 +64,7 @@ static int upper_input(void *ctx, const struct hz_ethif_frame *f, hz_time_t now)
 	u->has_vlan = f->has_vlan;
 	u->tci = f->tci;
 	u->cast = f->cast;
+	u->rx_flags = f->rx_flags;
 	u->now = now;
 	u->payload_len = f->payload_len;
 	memcpy(u->payload, f->payload, f->payload_len < 64 ? f->payload_len : 64);
@@ -398,6 +400,25 @@ static void expect_ok(struct rig *r, const uint8_t *buf, size_t n)
 	assert_int_equal(r->e.rx_frames, rx + 1);
 }
 
+/* The device's metadata reaches the protocol in the frame view, for that
+ * frame only; plain input and parsing give none. */
+static void test_input_meta(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_init(&r);
+	uint8_t buf[128];
+	size_t n = mkframe(buf, MAC_US, MAC_PEER, -1, 0x0800, "x", 1);
+	assert_int_equal(hz_ethif_input_meta(&r.e, buf, n, HZ_IP_RX_CSUM_VALID, 0), HZ_OK);
+	assert_int_equal(r.ip.rx_flags, HZ_IP_RX_CSUM_VALID);
+	assert_int_equal(hz_ethif_input(&r.e, buf, n, 0), HZ_OK);
+	assert_int_equal(r.ip.rx_flags, 0);
+	struct hz_ethif_frame f;
+	memset(&f, 0xff, sizeof f);
+	assert_int_equal(hz_ethif_frame_parse(&f, buf, n), HZ_OK);
+	assert_int_equal(f.rx_flags, 0);
+}
+
 static void test_input_drops(void **state)
 {
 	(void)state;
@@ -641,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_mcast_mapping),
 		cmocka_unit_test(test_register),
 		cmocka_unit_test(test_input_demux),
+		cmocka_unit_test(test_input_meta),
 		cmocka_unit_test(test_input_drops),
 		cmocka_unit_test(test_filtering),
 		cmocka_unit_test(test_mcast_refcount),

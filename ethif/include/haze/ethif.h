@@ -65,6 +65,11 @@ struct hz_ethif_frame {
 	enum hz_cast cast; /* from the destination address */
 	const uint8_t *payload;
 	size_t payload_len; /* includes any padding up to the 60-byte minimum */
+	/* What the device said about the frame, passed to hz_ethif_input_meta
+	 * (0 from hz_ethif_frame_parse and hz_ethif_input): HZ_IP_RX_CSUM_VALID
+	 * when a receive offload verified or vouches for the transport
+	 * checksum. The network layer carries it into hz_ip_rx. */
+	uint8_t rx_flags;
 };
 
 /* A header to emit. */
@@ -171,6 +176,9 @@ int hz_ethif_proto_register(struct hz_ethif *e, uint16_t type, hz_ethif_input_fn
  * (not_for_us, vlan_mismatch, no_handler), or the protocol's own error,
  * which the protocol counted. The frame is not referenced after the call. */
 int hz_ethif_input(struct hz_ethif *e, const uint8_t *frame, size_t len, hz_time_t now);
+/* The same, with the device's metadata for the frame (rx_flags above). */
+int hz_ethif_input_meta(struct hz_ethif *e, const uint8_t *frame, size_t len, uint8_t rx_flags,
+                        hz_time_t now);
 
 /* Prepend an Ethernet header (source: the netif MAC; tagged when e->vid
  * is set) to pb's data and transmit it. On return pb's head and len are

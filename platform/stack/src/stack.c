@@ -16,14 +16,11 @@ static int stack_transmit(void *ctx, struct hz_pbuf *frame)
 }
 
 /* ethif's handler for 0x0800: ipv4 wants the payload, the link cast and
- * what the backend said about the frame (set by hz_stack_input_meta for
- * the duration of the ethif call: ethif's handlers take no metadata, and
- * ethif calls at most one handler per frame, synchronously). */
+ * what the backend said about the frame (carried in the frame view). */
 static int stack_ipv4_input(void *ctx, const struct hz_ethif_frame *f, hz_time_t now)
 {
 	struct hz_stack *s = ctx;
-	uint8_t meta = (s->rx_meta & HZ_STACK_RX_CSUM_VALID) ? HZ_IP_RX_CSUM_VALID : 0;
-	return hz_ipv4_input_meta(&s->ip, f->payload, f->payload_len, f->cast, meta, now);
+	return hz_ipv4_input_meta(&s->ip, f->payload, f->payload_len, f->cast, f->rx_flags, now);
 }
 
 static void stack_emit(struct hz_stack *s, enum hz_stack_event_kind kind, const char *name,
@@ -102,7 +99,6 @@ int hz_stack_init(struct hz_stack *s, const struct hz_stack_config *cfg,
 	s->event = cfg->event;
 	s->event_ctx = cfg->event_ctx;
 	s->now = now;
-	s->rx_meta = 0;
 	s->cfg_netmask = cfg->netmask;
 	s->cfg_gateway = cfg->gateway;
 
@@ -209,12 +205,8 @@ int hz_stack_input_meta(struct hz_stack *s, const uint8_t *frame, size_t len,
 	s->now = now;
 	s->stats.rx_frames++;
 	s->stats.rx_bytes += len;
-	/* A handler that sends (an echo) may re-enter the stack only through
-	 * output, never input, so one field carries the metadata. */
-	s->rx_meta = meta_flags;
-	int r = hz_ethif_input(&s->eth, frame, len, now);
-	s->rx_meta = 0;
-	return r;
+	uint8_t rx = (meta_flags & HZ_STACK_RX_CSUM_VALID) ? HZ_IP_RX_CSUM_VALID : 0;
+	return hz_ethif_input_meta(&s->eth, frame, len, rx, now);
 }
 
 hz_time_t hz_stack_poll(struct hz_stack *s, hz_time_t now)

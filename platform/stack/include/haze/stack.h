@@ -179,7 +179,6 @@ struct hz_stack {
 	void *event_ctx;
 	struct hz_stack_stats stats;
 	hz_time_t now;
-	uint32_t rx_meta;     /* HZ_STACK_RX_* of the frame being input */
 	uint32_t cfg_netmask; /* given to ipv4 once probing has finished */
 	uint32_t cfg_gateway;
 
