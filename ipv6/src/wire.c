@@ -19,6 +19,31 @@ static const char *const drop_names[HZ_IPV6_DROP_COUNT] = {
 	[HZ_IPV6_DROP_FRAG_TOO_BIG] = "frag_too_big",
 	[HZ_IPV6_DROP_ICMP_TRUNCATED] = "icmp_truncated",
 	[HZ_IPV6_DROP_ICMP_BAD_CHECKSUM] = "icmp_bad_checksum",
+	[HZ_IPV6_DROP_FRAG_OVERLAP] = "frag_overlap",
+	[HZ_IPV6_DROP_FRAG_MISMATCH] = "frag_mismatch",
+	[HZ_IPV6_DROP_FRAG_TOO_MANY] = "frag_too_many",
+	[HZ_IPV6_DROP_FRAG_TOO_LARGE] = "frag_too_large",
+	[HZ_IPV6_DROP_FRAG_NO_SLOT] = "frag_no_slot",
+	[HZ_IPV6_DROP_FRAG_POISONED] = "frag_poisoned",
+	[HZ_IPV6_DROP_FRAG_DUPLICATE] = "frag_duplicate",
+	[HZ_IPV6_DROP_FRAG_FIRST_SHORT] = "frag_first_short",
+	[HZ_IPV6_DROP_FRAG_TIMEOUT] = "frag_timeout",
+	[HZ_IPV6_DROP_ND_BAD_OPTION] = "nd_bad_option",
+	[HZ_IPV6_DROP_ND_INVALID] = "nd_invalid",
+	[HZ_IPV6_DROP_ND_FRAGMENTED] = "nd_fragmented",
+	[HZ_IPV6_DROP_MLD_INVALID] = "mld_invalid",
+	[HZ_IPV6_DROP_REDIRECT_REFUSED] = "redirect_refused",
+	[HZ_IPV6_DROP_RA_IGNORED] = "ra_ignored",
+	[HZ_IPV6_DROP_NOT_FOR_US] = "not_for_us",
+	[HZ_IPV6_DROP_TENTATIVE] = "tentative",
+	[HZ_IPV6_DROP_NO_PROTO] = "no_proto",
+	[HZ_IPV6_DROP_ICMP_BAD_QUOTE] = "icmp_bad_quote",
+	[HZ_IPV6_DROP_ICMP_UNMATCHED] = "icmp_unmatched",
+	[HZ_IPV6_DROP_ICMP_IGNORED] = "icmp_ignored",
+	[HZ_IPV6_DROP_ICMP_RATE_LIMITED] = "icmp_rate_limited",
+	[HZ_IPV6_DROP_ICMP_TX_FAILED] = "icmp_tx_failed",
+	[HZ_IPV6_DROP_ECHO_TOO_BIG] = "echo_too_big",
+	[HZ_IPV6_DROP_ECHO_MULTICAST] = "echo_multicast",
 };
 
 const char *hz_ipv6_drop_name(unsigned reason)
@@ -292,7 +317,12 @@ static size_t icmp_min_len(uint8_t type)
 	case HZ_IPV6_ICMP_ECHO:
 	case HZ_IPV6_ICMP_ECHO_REPLY:
 	case HZ_IPV6_ICMP_ROUTER_SOLICIT: /* RFC 4861 6.1.1 */
+	case HZ_IPV6_ICMP_MLD2_REPORT:    /* RFC 3810 5.2: header, record count */
 		return 8;
+	case HZ_IPV6_ICMP_MLD_QUERY:  /* RFC 2710 3, RFC 3810 5.1 */
+	case HZ_IPV6_ICMP_MLD_REPORT:
+	case HZ_IPV6_ICMP_MLD_DONE:
+		return 24;
 	case HZ_IPV6_ICMP_ROUTER_ADVERT: /* RFC 4861 6.1.2 */
 		return 16;
 	case HZ_IPV6_ICMP_NEIGHBOR_SOLICIT: /* RFC 4861 7.1.1 */
