@@ -1,7 +1,8 @@
 /*
- * haze-echo: a haze stack on a tap device that answers ping (ipv4 does
- * that), echoes every UDP datagram sent to port 7 (RFC 862) back to its
- * sender, and serves three TCP services:
+ * haze-echo: a dual-stack haze host on a tap device that answers ping and
+ * ping6 (ipv4 and ipv6 do that), echoes every UDP datagram sent to port 7
+ * (RFC 862) back to its sender, and serves three TCP services, over IPv4
+ * and IPv6 alike (the sockets are bound to any address of any family):
  *   - echo (RFC 862) on port 7 (or --port): every byte comes back; after
  *     the peer's FIN the rest is echoed, then haze closes;
  *   - discard (RFC 863) on port 9: bytes are counted and thrown away; the
@@ -16,10 +17,19 @@
  * only what the send ring can take, so a slow reader slows the writer
  * through the receive window.
  *
- *   haze-echo --tap IFNAME --ip ADDR/PLEN [--gw ADDR] [--mac MAC]
+ *   haze-echo --tap IFNAME [--ip ADDR/PLEN] [--gw ADDR] [--mac MAC]
+ *             [--ip6 ADDR/PLEN]... [--slaac] [--gw6 ADDR] [--no-ip6]
  *             [--arp-probe] [--port N] [--stats-file PATH]
  *             [--tcp-conns N] [--tcp-ring KIB] [--tcp-ring-conns N]
  *             [--offload] [--no-ack-batch] [-v]
+ *
+ * IPv6 is on unless --no-ip6: a link-local address (stable identifier,
+ * RFC 7217) and every --ip6 address go through duplicate address
+ * detection, --slaac forms addresses from router advertisements, --gw6
+ * adds a static default router. Each address logs "ipv6 address ready
+ * ADDR/PLEN" once usable, or "ipv6 address conflict ADDR (other host
+ * MAC)" when another host holds it (it is then not used). --ip is needed
+ * only with --no-ip6.
  *
  * --tcp-ring KIB gives up to N (--tcp-ring-conns, default 4) accepted
  * connections at a time send and receive rings of KIB KiB from a pool
@@ -114,12 +124,14 @@ struct app {
 
 static void usage(FILE *f)
 {
-	fputs("usage: haze-echo --tap IFNAME --ip ADDR/PLEN [--gw ADDR] [--mac MAC]\n"
+	fputs("usage: haze-echo --tap IFNAME [--ip ADDR/PLEN] [--gw ADDR] [--mac MAC]\n"
+	      "                 [--ip6 ADDR/PLEN]... [--slaac] [--gw6 ADDR] [--no-ip6]\n"
 	      "                 [--arp-probe] [--port N] [--stats-file PATH]\n"
 	      "                 [--tcp-conns N] [--tcp-ring KIB] [--tcp-ring-conns N]\n"
 	      "                 [--offload] [--no-ack-batch] [-v]\n"
 	      "Answers ping, echoes UDP datagrams sent to port N (default 7), and serves\n"
-	      "TCP echo on port N, discard on 9 and chargen on 19.\n"
+	      "TCP echo on port N, discard on 9 and chargen on 19, over IPv4 and IPv6\n"
+	      "(IPv6 unless --no-ip6; --ip is required only then).\n"
 	      "Counters: printed to stderr on exit and on SIGUSR1; --stats-file PATH is\n"
 	      "rewritten every second and on SIGUSR1.\n",
 	      f);
@@ -207,7 +219,7 @@ static void on_usr1(void *ctx, hz_time_t now)
 static void on_event(void *ctx, const struct hz_stack_event *ev)
 {
 	(void)ctx;
-	char ip[16], mac[HZ_MAC_STRLEN];
+	char ip[16], mac[HZ_MAC_STRLEN], ip6[HZ_IPADDR_STRLEN];
 	switch (ev->kind) {
 	case HZ_STACK_EV_ADDR_READY:
 		fprintf(stderr, "haze-echo: address %s ready\n", ip4_str(ev->addr, ip));
@@ -219,8 +231,43 @@ static void on_event(void *ctx, const struct hz_stack_event *ev)
 	case HZ_STACK_EV_RESOLVE_FAILED:
 		fprintf(stderr, "haze-echo: no ARP answer from %s\n", ip4_str(ev->addr, ip));
 		break;
+	case HZ_STACK_EV_ADDR6_READY:
+		fprintf(stderr, "haze-echo: ipv6 address ready %s/%u\n", hz_ipaddr_format(&ev->ip, ip6),
+		        (unsigned)ev->plen);
+		break;
+	case HZ_STACK_EV_ADDR6_CONFLICT:
+		fprintf(stderr, "haze-echo: ipv6 address conflict %s (other host %s): not used\n",
+		        hz_ipaddr_format(&ev->ip, ip6), hz_mac_format(ev->mac, mac));
+		break;
+	case HZ_STACK_EV_ADDR6_EXPIRED:
+		fprintf(stderr, "haze-echo: ipv6 address expired %s/%u\n", hz_ipaddr_format(&ev->ip, ip6),
+		        (unsigned)ev->plen);
+		break;
+	case HZ_STACK_EV_ROUTER6:
+		fprintf(stderr, "haze-echo: ipv6 router %s (lifetime %u s)\n",
+		        hz_ipaddr_format(&ev->ip, ip6), (unsigned)ev->value);
+		break;
+	case HZ_STACK_EV_ROUTER6_GONE:
+		fprintf(stderr, "haze-echo: ipv6 router %s gone\n", hz_ipaddr_format(&ev->ip, ip6));
+		break;
+	case HZ_STACK_EV_RDNSS: {
+		struct hz_ipaddr dns[HZ_IPV6_RDNSS];
+		size_t n = hz_ipv6_rdnss_get(hz_stack_ipv6(&stack), dns, HZ_ARRAY_LEN(dns));
+		fprintf(stderr, "haze-echo: ipv6 dns servers:");
+		for (size_t i = 0; i < n && i < HZ_ARRAY_LEN(dns); i++)
+			fprintf(stderr, " %s", hz_ipaddr_format(&dns[i], ip6));
+		fprintf(stderr, "%s\n", n ? "" : " none");
+		break;
+	}
+	case HZ_STACK_EV_MTU6:
+		fprintf(stderr, "haze-echo: ipv6 link mtu %u\n", (unsigned)ev->value);
+		break;
+	case HZ_STACK_EV_RESOLVE6_FAILED:
+		fprintf(stderr, "haze-echo: no neighbour advertisement from %s\n",
+		        hz_ipaddr_format(&ev->ip, ip6));
+		break;
 	default:
-		/* RESOLVED is routine: not a notable event. */
+		/* RESOLVED and RESOLVED6 are routine: not notable events. */
 		break;
 	}
 }
@@ -261,11 +308,15 @@ static struct tconn *tconn_of(struct hz_tcp_conn *c)
 	return i < ntconns ? &tconns[i] : NULL;
 }
 
-static const char *peer_str(const struct hz_tcp_conn *c, char buf[32])
+#define PEER_STRLEN (HZ_IPADDR_STRLEN + 8)
+
+/* "10.0.0.1:40000" or "[fe80::1]:40000". */
+static const char *peer_str(const struct hz_tcp_conn *c, char buf[PEER_STRLEN])
 {
-	char ip[16];
-	snprintf(buf, 32, "%s:%u", ip4_str(hz_ipaddr_to_v4(&c->remote.addr), ip),
-	         (unsigned)c->remote.port);
+	char ip[HZ_IPADDR_STRLEN];
+	bool v6 = c->remote.addr.family == HZ_AF_INET6;
+	snprintf(buf, PEER_STRLEN, "%s%s%s:%u", v6 ? "[" : "", hz_ipaddr_format(&c->remote.addr, ip),
+	         v6 ? "]" : "", (unsigned)c->remote.port);
 	return buf;
 }
 
@@ -273,7 +324,7 @@ static const char *peer_str(const struct hz_tcp_conn *c, char buf[32])
 static void tconn_end(struct app *app, struct tconn *tc, const char *how)
 {
 	struct hz_tcp_conn *c = tc->c;
-	char peer[32];
+	char peer[PEER_STRLEN];
 	int err = hz_tcp_conn_error(c);
 	double secs = (double)(hz_tap_now() - tc->start) / 1e6;
 	if (err)
@@ -438,7 +489,7 @@ static void on_listener_event(void *ctx, struct hz_tcp_listener *l, unsigned eve
 			hz_tcp_conn_set_nodelay(c, true); /* echo small writes at once */
 		hz_tcp_conn_set_event(c, on_conn_event, tc);
 		if (app->shim.log_level >= HZ_LOG_INFO) {
-			char peer[32];
+			char peer[PEER_STRLEN];
 			hz_log(&app->shim, HZ_LOG_INFO, "tcp %s: accepted %s", svc_names[svc],
 			       peer_str(c, peer));
 		}
@@ -452,7 +503,7 @@ static int tcp_listen(struct app *app, uint16_t port, uint8_t svc)
 {
 	struct hz_tcp_endpoint ep;
 	memset(&ep, 0, sizeof ep);
-	ep.addr.family = HZ_AF_INET;
+	ep.addr.family = HZ_AF_NONE; /* any address of either family */
 	ep.port = port;
 	struct hz_tcp_listener *l;
 	/* The backlog counts half-open and unaccepted connections; we accept
@@ -479,6 +530,10 @@ int main(int argc, char **argv)
 		{ "gw", required_argument, NULL, 'g' },
 		{ "mac", required_argument, NULL, 'm' },
 		{ "arp-probe", no_argument, NULL, 'p' },
+		{ "ip6", required_argument, NULL, '6' },
+		{ "slaac", no_argument, NULL, 'S' },
+		{ "gw6", required_argument, NULL, 'G' },
+		{ "no-ip6", no_argument, NULL, 'n' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "stats-file", required_argument, NULL, 's' },
 		{ "tcp-conns", required_argument, NULL, 'C' },
@@ -499,7 +554,7 @@ int main(int argc, char **argv)
 	unsigned long port = 7;
 	unsigned long ring_kib = 0, ring_conns = 4, tcp_conns = 0;
 	unsigned tap_flags = 0;
-	bool ack_batch = true;
+	bool ack_batch = true, no_ip6 = false;
 	int verbose = 0;
 
 	int c;
@@ -530,6 +585,27 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			cfg.arp_probe = true;
+			break;
+		case '6': {
+			int r6 = hz_stack_config_add_ip6(&cfg, optarg);
+			if (r6 != HZ_OK) {
+				fprintf(stderr, "haze-echo: bad --ip6 %s (%s; want IPv6 ADDR/PLEN, at most %d)\n",
+				        optarg, hz_err_name(r6), HZ_STACK_IP6_ADDRS);
+				return 2;
+			}
+			break;
+		}
+		case 'S':
+			cfg.slaac = true;
+			break;
+		case 'G':
+			if (hz_stack_config_set_gw6(&cfg, optarg) != HZ_OK) {
+				fprintf(stderr, "haze-echo: bad --gw6 %s (want an IPv6 unicast address)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			no_ip6 = true;
 			break;
 		case 'P': {
 			char *end;
@@ -580,10 +656,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || !ifname || !have_ip) {
+	if (optind != argc || !ifname || (no_ip6 && !have_ip)) {
 		usage(stderr);
 		return 2;
 	}
+	if (no_ip6 && (cfg.n_ip6 || cfg.slaac || cfg.gw6.family != HZ_AF_NONE)) {
+		fprintf(stderr, "haze-echo: --no-ip6 with --ip6, --slaac or --gw6\n");
+		return 2;
+	}
+	cfg.ipv6 = !no_ip6;
 
 	hz_tap_shim_init(&app.shim, verbose >= 2 ? HZ_LOG_DEBUG : verbose ? HZ_LOG_INFO : HZ_LOG_WARN);
 	/* --tcp-conns: the connection table and its default-size rings in
@@ -643,6 +724,18 @@ int main(int argc, char **argv)
 	        ip4_str(cfg.addr, ipb), __builtin_popcount(cfg.netmask), ip4_str(cfg.gateway, gwb),
 	        (unsigned)tap.netif.mtu, cfg.arp_probe ? " (probing)" : "",
 	        (tap.flags & HZ_TAP_F_VNET_HDR) ? " (vnet offloads)" : "");
+	if (cfg.ipv6) {
+		char a6[HZ_IPADDR_STRLEN];
+		fprintf(stderr, "haze-echo: ipv6 on: link-local%s", cfg.slaac ? ", slaac" : "");
+		for (size_t i = 0; i < cfg.n_ip6; i++)
+			fprintf(stderr, ", %s/%u", hz_ipaddr_format(&cfg.ip6[i].addr, a6),
+			        (unsigned)cfg.ip6[i].plen);
+		if (cfg.gw6.family != HZ_AF_NONE)
+			fprintf(stderr, ", gw6 %s", hz_ipaddr_format(&cfg.gw6, a6));
+		fputs(" (each after DAD)\n", stderr);
+	} else {
+		fputs("haze-echo: ipv6 off\n", stderr);
+	}
 
 	/* TCP: the window scale for --tcp-ring rings; checksums left to the
 	 * device when it finishes them; one ACK per batch of frames. */
@@ -665,7 +758,7 @@ int main(int argc, char **argv)
 	app.sock = hz_udp_sock_open(hz_stack_udp(&stack));
 	struct hz_udp_endpoint local;
 	memset(&local, 0, sizeof local);
-	local.addr.family = HZ_AF_INET; /* any IPv4 address */
+	local.addr.family = HZ_AF_NONE; /* any address of either family */
 	local.port = (uint16_t)port;
 	r = app.sock ? hz_udp_sock_bind(app.sock, &local) : HZ_ERR_NO_SPACE;
 	if (r != HZ_OK) {

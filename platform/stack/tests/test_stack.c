@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -383,7 +384,7 @@ struct seen {
 	size_t n;
 	uint64_t bad_checksum;
 	uint64_t rx_frames;
-	const char *names[256];
+	const char *names[512];
 };
 
 static void count_cb(void *ctx, const char *lib, const char *reason, uint64_t value)
@@ -424,7 +425,7 @@ static void test_counters(void **state)
 	assert_int_equal(s.rx_frames, 4); /* the ARP request and three bad packets */
 	/* Every library's every reason is walked. */
 	assert_true(s.n / 2 >= HZ_ETHIF_DROP_COUNT + HZ_ARP_DROP_COUNT + HZ_IPV4_DROP_COUNT +
-	                           HZ_UDP_DROP_COUNT + HZ_TCP_DROP_COUNT + 5);
+	                           HZ_IPV6_DROP_COUNT + HZ_UDP_DROP_COUNT + HZ_TCP_DROP_COUNT + 5);
 }
 
 /* A TCP segment from the peer (port 40000) to us, checksummed. */
@@ -619,6 +620,523 @@ static void test_config_text(void **state)
 	assert_int_equal(cfg.gateway, 0x0a000001u);
 }
 
+/* ------------------------------------------------------------------ */
+/* IPv6 (cfg.ipv6)                                                     */
+/* ------------------------------------------------------------------ */
+
+/* 2001:db8::2 (ours, static), 2001:db8::1 and fe80::1 (the peer's). */
+static const uint8_t our6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+static const uint8_t peer6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+static const uint8_t peer_ll[16] = { 0xfe, 0x80, [15] = 1 };
+static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+
+/* Every event with its fields (fake.events keeps only the kinds). */
+static struct hz_stack_event evs[32];
+static size_t nevs;
+static hz_time_t t6; /* virtual time of the IPv6 tests, only forwards */
+
+static void on_event6(void *ctx, const struct hz_stack_event *ev)
+{
+	on_event(ctx, ev);
+	assert_non_null(ev->name);
+	if (nevs < HZ_ARRAY_LEN(evs))
+		evs[nevs++] = *ev;
+}
+
+static size_t count_events(uint8_t kind)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nevs; i++)
+		n += evs[i].kind == kind;
+	return n;
+}
+
+/* Index in evs[] of the first event of kind about addr, or -1. */
+static int find_event(uint8_t kind, const uint8_t addr[16])
+{
+	for (size_t i = 0; i < nevs; i++)
+		if (evs[i].kind == kind && evs[i].ip.family == HZ_AF_INET6 &&
+		    memcmp(evs[i].ip.b, addr, 16) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int setup6(void **state)
+{
+	(void)state;
+	memset(&fake, 0, sizeof fake);
+	nevs = 0;
+	t6 = HZ_SEC(1);
+	memset(&netif, 0, sizeof netif);
+	netif.ctx = &fake;
+	netif.transmit = fake_transmit;
+	memcpy(netif.mac, our_mac, HZ_MAC_LEN);
+	netif.mtu = 1500;
+	struct hz_stack_config cfg = {
+		.addr = OUR_IP,
+		.netmask = 0xffffff00u,
+		.gateway = PEER_IP,
+		.event = on_event6,
+		.event_ctx = &fake,
+	};
+	assert_int_equal(hz_stack_config_add_ip6(&cfg, "2001:db8::2/64"), HZ_OK);
+	assert_true(cfg.ipv6);
+	assert_int_equal(hz_stack_init(&stack, &cfg, &netif, &shim, HZ_SEC(1)), HZ_OK);
+	return 0;
+}
+
+static struct hz_ipaddr a6(const uint8_t b[16])
+{
+	struct hz_ipaddr a = { .family = HZ_AF_INET6 };
+	memcpy(a.b, b, 16);
+	return a;
+}
+
+/* An ICMPv6 message src -> dst (type, bytes 4..7, then data) into out. */
+static size_t icmp6(uint8_t *out, size_t cap, uint8_t type, uint32_t rest, const uint8_t src[16],
+                    const uint8_t dst[16], const uint8_t *data, size_t dlen)
+{
+	struct hz_ipv6_icmp m = { .type = type, .rest = rest, .data = data, .data_len = dlen };
+	struct hz_ipaddr s = a6(src), d = a6(dst);
+	int n = hz_ipv6_icmp_emit(&m, &s, &d, out, cap);
+	assert_true(n >= 8);
+	return (size_t)n;
+}
+
+/* Ethernet + IPv6 from the peer's MAC, with payload pl. */
+static size_t ip6_frame(uint8_t *b, size_t cap, const uint8_t dmac[HZ_MAC_LEN],
+                        const uint8_t src[16], const uint8_t dst[16], uint8_t next, uint8_t hlim,
+                        const uint8_t *pl, size_t len)
+{
+	assert_true(14 + HZ_IPV6_HDR_LEN + len <= cap);
+	size_t n = eth_hdr(b, dmac, 0x86dd);
+	struct hz_ipv6_hdr h;
+	memset(&h, 0, sizeof h);
+	h.payload_len = (uint16_t)len;
+	h.next = next;
+	h.hop_limit = hlim;
+	h.src = a6(src);
+	h.dst = a6(dst);
+	assert_int_equal(hz_ipv6_hdr_emit(&h, b + n, cap - n), HZ_IPV6_HDR_LEN);
+	memcpy(b + n + HZ_IPV6_HDR_LEN, pl, len);
+	return n + HZ_IPV6_HDR_LEN + len;
+}
+
+/* A neighbour solicitation from the peer (from src, its MAC in an SLLA
+ * option) for target, to target's solicited-node group. The peer's
+ * address src is learned from it (RFC 4861 7.2.3). */
+static size_t ns_frame_from(uint8_t *f, size_t cap, const uint8_t src[16], const uint8_t target[16])
+{
+	uint8_t body[16 + 8], icmp[64], group[16], gmac[HZ_MAC_LEN];
+	memcpy(body, target, 16);
+	body[16] = HZ_IPV6_ND_OPT_SLLA;
+	body[17] = 1;
+	memcpy(body + 18, peer_mac, HZ_MAC_LEN);
+	hz_ipv6_addr_solicited(group, target);
+	hz_ethif_mcast_ipv6_mac(group, gmac);
+	size_t il = icmp6(icmp, sizeof icmp, HZ_IPV6_ICMP_NEIGHBOR_SOLICIT, 0, src, group, body,
+	                  sizeof body);
+	return ip6_frame(f, cap, gmac, src, group, HZ_IPV6_NH_ICMPV6, 255, icmp, il);
+}
+
+static size_t ns_frame(uint8_t *f, size_t cap, const uint8_t target[16])
+{
+	return ns_frame_from(f, cap, peer_ll, target);
+}
+
+/* Frame i as IPv6: Ethernet from our MAC, type 0x86DD, a valid header;
+ * *h gets it (payload_len bytes at h->payload). */
+static void sent_ip6(size_t i, struct hz_ipv6_hdr *h)
+{
+	assert_true(i < fake.n);
+	const uint8_t *f = fake.frame[i];
+	assert_memory_equal(f + 6, our_mac, HZ_MAC_LEN);
+	assert_int_equal(hz_be16_load(f + 12), 0x86dd);
+	assert_int_equal(hz_ipv6_hdr_parse(h, f + 14, fake.len[i] - 14, NULL), HZ_IPV6_HDR_LEN);
+}
+
+/* The first frame sent from index `from` on that is an ICMPv6 message of
+ * `type`, or -1. */
+static int find_sent_icmp6_from(size_t from, uint8_t type, struct hz_ipv6_hdr *h,
+                                struct hz_ipv6_icmp *m)
+{
+	for (size_t i = from; i < fake.n; i++) {
+		if (hz_be16_load(fake.frame[i] + 12) != 0x86dd)
+			continue;
+		sent_ip6(i, h);
+		if (h->next != HZ_IPV6_NH_ICMPV6)
+			continue;
+		assert_int_equal(hz_ipv6_icmp_parse(m, h->payload, h->payload_len, &h->src, &h->dst, NULL),
+		                 HZ_OK);
+		if (m->type == type)
+			return (int)i;
+	}
+	return -1;
+}
+
+static int find_sent_icmp6(uint8_t type, struct hz_ipv6_hdr *h, struct hz_ipv6_icmp *m)
+{
+	return find_sent_icmp6_from(0, type, h, m);
+}
+
+/* Run timers until both addresses (link-local and 2001:db8::2) finished
+ * DAD; the frames sent meanwhile are checked and forgotten. Returns the
+ * time reached. */
+static hz_time_t up6(void)
+{
+	hz_time_t now = t6;
+	for (int i = 0; i < 200 && count_events(HZ_STACK_EV_ADDR6_READY) < 2; i++) {
+		for (size_t k = 0; k < fake.n; k++) {
+			if (hz_be16_load(fake.frame[k] + 12) == 0x86dd) {
+				struct hz_ipv6_hdr h;
+				sent_ip6(k, &h);
+				assert_true(fake.frame[k][0] == 0x33 && fake.frame[k][1] == 0x33);
+			}
+		}
+		fake.n = 0;
+		hz_time_t d = hz_stack_poll(&stack, now);
+		assert_true(d > now);
+		now = d == HZ_TIME_NEVER ? now + HZ_SEC(1) : d;
+	}
+	assert_int_equal(count_events(HZ_STACK_EV_ADDR6_READY), 2);
+	fake.n = 0;
+	t6 = now;
+	return now;
+}
+
+/* Bring-up: the engine is there, its groups are in ethif's filter, DAD
+ * solicitations go out from :: and both addresses become ready. */
+static void test_ipv6_up(void **state)
+{
+	(void)state;
+	assert_non_null(hz_stack_ipv6(&stack));
+	const struct hz_ip *ip6 = hz_stack_ip6(&stack);
+	assert_non_null(ip6);
+	assert_int_equal(ip6->family, HZ_AF_INET6);
+	assert_int_equal(stack.ip6.link.mtu, 1500);
+	assert_memory_equal(stack.ip6.link.lladdr, our_mac, HZ_MAC_LEN);
+	/* The first frame is still IPv4's announcement. */
+	assert_true(fake.n >= 1);
+	assert_int_equal(hz_be16_load(fake.frame[0] + 12), 0x0806);
+
+	/* DAD for our static address: an NS from :: for it, to its
+	 * solicited-node group (RFC 4862 5.4.2), sent by now or after a poll. */
+	hz_time_t now = t6;
+	struct hz_ipv6_hdr h;
+	struct hz_ipv6_icmp m;
+	bool seen = false;
+	for (int i = 0; i < 20 && !seen; i++) {
+		int k = -1;
+		while ((k = find_sent_icmp6_from((size_t)(k + 1), HZ_IPV6_ICMP_NEIGHBOR_SOLICIT, &h,
+		                                 &m)) >= 0) {
+			assert_true(m.data_len >= 16);
+			if (memcmp(m.data, our6, 16) == 0) {
+				uint8_t group[16];
+				hz_ipv6_addr_solicited(group, our6);
+				assert_true(hz_ipv6_addr_is_unspecified(h.src.b));
+				assert_memory_equal(h.dst.b, group, 16);
+				seen = true;
+			}
+		}
+		fake.n = 0;
+		hz_time_t d = hz_stack_poll(&stack, now);
+		now = d == HZ_TIME_NEVER ? now + HZ_SEC(1) : d;
+	}
+	t6 = now;
+	assert_true(seen);
+	/* ethif accepts all-nodes and our solicited-node groups. */
+	static const uint8_t mac_all[HZ_MAC_LEN] = { 0x33, 0x33, 0, 0, 0, 1 };
+	static const uint8_t mac_sol[HZ_MAC_LEN] = { 0x33, 0x33, 0xff, 0, 0, 2 };
+	assert_true(hz_ethif_mcast_joined(&stack.eth, mac_all));
+	assert_true(hz_ethif_mcast_joined(&stack.eth, mac_sol));
+
+	(void)up6();
+	int k = find_event(HZ_STACK_EV_ADDR6_READY, our6);
+	assert_true(k >= 0);
+	const struct hz_stack_event *ev = &evs[k];
+	assert_int_equal(ev->plen, 64);
+	assert_int_equal(ev->addr, 0);
+	assert_string_equal(ev->name, "addr6_ready");
+	/* The other one is the link-local address. */
+	size_t ll = 0;
+	for (size_t i = 0; i < nevs; i++)
+		if (evs[i].kind == HZ_STACK_EV_ADDR6_READY && hz_ipv6_addr_is_link_local(evs[i].ip.b))
+			ll++;
+	assert_int_equal(ll, 1);
+	/* ipv6's timers are in the stack's deadline. */
+	assert_true(stack.ip6.up);
+}
+
+/* A neighbour solicitation for our address (0x86DD -> ipv6) gets a
+ * solicited advertisement, unicast to the soliciting MAC. */
+static void test_ipv6_ns_gets_na(void **state)
+{
+	(void)state;
+	hz_time_t now = up6();
+	uint8_t f[256];
+	size_t n = ns_frame(f, sizeof f, our6);
+	uint64_t rx = stack.ip6.rx_packets;
+	assert_int_equal(hz_stack_input(&stack, f, n, now), HZ_OK);
+	assert_int_equal(stack.ip6.rx_packets, rx + 1);
+	struct hz_ipv6_hdr h;
+	struct hz_ipv6_icmp m;
+	int k = find_sent_icmp6(HZ_IPV6_ICMP_NEIGHBOR_ADVERT, &h, &m);
+	assert_true(k >= 0);
+	assert_memory_equal(fake.frame[k], peer_mac, HZ_MAC_LEN);
+	assert_memory_equal(h.dst.b, peer_ll, 16);
+	assert_int_equal(h.hop_limit, 255);
+	assert_true(m.rest & HZ_IPV6_NA_F_SOLICITED);
+	assert_true(m.data_len >= 16);
+	assert_memory_equal(m.data, our6, 16);
+	/* An NS for an address that is not ours gets nothing. */
+	fake.n = 0;
+	static const uint8_t other[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 9 };
+	n = ns_frame(f, sizeof f, other);
+	(void)hz_stack_input(&stack, f, n, now);
+	assert_int_equal(find_sent_icmp6(HZ_IPV6_ICMP_NEIGHBOR_ADVERT, &h, &m), -1);
+}
+
+/* ping6: an echo request to our global address is answered. */
+static void test_ipv6_echo(void **state)
+{
+	(void)state;
+	hz_time_t now = up6();
+	uint8_t f[512], icmp[256], data[56];
+	size_t n = ns_frame_from(f, sizeof f, peer6, our6); /* the peer's MAC, learned */
+	assert_int_equal(hz_stack_input(&stack, f, n, now), HZ_OK);
+	fake.n = 0;
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i * 3);
+	size_t il = icmp6(icmp, sizeof icmp, HZ_IPV6_ICMP_ECHO, 0x43210007u, peer6, our6, data,
+	                  sizeof data);
+	n = ip6_frame(f, sizeof f, our_mac, peer6, our6, HZ_IPV6_NH_ICMPV6, 64, icmp, il);
+	assert_int_equal(hz_stack_input(&stack, f, n, now), HZ_OK);
+	struct hz_ipv6_hdr h;
+	struct hz_ipv6_icmp m;
+	int k = find_sent_icmp6(HZ_IPV6_ICMP_ECHO_REPLY, &h, &m);
+	assert_true(k >= 0);
+	assert_memory_equal(fake.frame[k], peer_mac, HZ_MAC_LEN);
+	assert_memory_equal(h.src.b, our6, 16);
+	assert_memory_equal(h.dst.b, peer6, 16);
+	assert_int_equal(m.rest, 0x43210007u);
+	assert_int_equal(m.data_len, sizeof data);
+	assert_memory_equal(m.data, data, sizeof data);
+	assert_int_equal(stack.ip6.echo_replies, 1);
+}
+
+/* UDP and TCP are attached to ipv6: a socket bound to any address of any
+ * family echoes an IPv6 datagram, and a SYN over IPv6 to a listener gets
+ * a SYN-ACK over IPv6. */
+static void test_ipv6_udp_tcp(void **state)
+{
+	(void)state;
+	hz_time_t now = up6();
+	uint8_t f[512], u[128];
+	size_t n = ns_frame_from(f, sizeof f, peer6, our6);
+	assert_int_equal(hz_stack_input(&stack, f, n, now), HZ_OK);
+	fake.n = 0;
+
+	struct hz_udp_sock *s = hz_udp_sock_open(hz_stack_udp(&stack));
+	assert_non_null(s);
+	struct hz_udp_endpoint local = { .addr = { .family = HZ_AF_NONE }, .port = 7 };
+	assert_int_equal(hz_udp_sock_bind(s, &local), HZ_OK);
+	hz_udp_sock_set_recv(s, echo_cb, NULL);
+	static const char text[] = "echo me over ipv6";
+	size_t ul = 8 + sizeof text - 1;
+	struct hz_udp_hdr uh = { .sport = 40000, .dport = 7, .len = (uint16_t)ul };
+	hz_udp_hdr_emit(u, 8, &uh);
+	memcpy(u + 8, text, sizeof text - 1);
+	struct hz_ipaddr ps = a6(peer6), pd = a6(our6);
+	hz_be16_store(u + 6, hz_udp_csum_compute(hz_ipv6_pseudo(&ps, &pd, 17, ul), u, ul));
+	n = ip6_frame(f, sizeof f, our_mac, peer6, our6, HZ_IPV6_NH_UDP, 64, u, ul);
+	assert_int_equal(hz_stack_input(&stack, f, n, now), HZ_OK);
+	assert_int_equal(fake.n, 1);
+	struct hz_ipv6_hdr h;
+	sent_ip6(0, &h);
+	assert_int_equal(h.next, HZ_IPV6_NH_UDP);
+	assert_memory_equal(h.src.b, our6, 16);
+	assert_memory_equal(h.dst.b, peer6, 16);
+	assert_int_equal(h.payload_len, ul);
+	assert_int_equal(hz_be16_load(h.payload), 7);
+	assert_int_equal(hz_be16_load(h.payload + 2), 40000);
+	assert_true(hz_udp_csum_verify(hz_ipv6_pseudo(&h.src, &h.dst, 17, ul), h.payload, ul));
+	assert_memory_equal(h.payload + 8, text, sizeof text - 1);
+
+	fake.n = 0;
+	struct hz_tcp_listener *l;
+	struct hz_tcp_endpoint ep = { .addr = { .family = HZ_AF_NONE }, .port = 7 };
+	assert_int_equal(hz_tcp_listener_open(hz_stack_tcp(&stack), &ep, 4, &l), HZ_OK);
+	uint8_t seg[64];
+	struct hz_tcp_opts so = { .present = HZ_TCP_OPTF_MSS, .mss = 1440 };
+	struct hz_tcp_hdr th = { .sport = 40000, .dport = 7, .seq = 1000, .flags = HZ_TCP_SYN,
+	                         .wnd = 65535 };
+	int hl = hz_tcp_hdr_emit(seg, HZ_TCP_HDR_MAX, &th, &so);
+	assert_true(hl >= HZ_TCP_HDR_LEN);
+	hz_be16_store(seg + 16, hz_tcp_csum_compute(hz_ipv6_pseudo(&ps, &pd, HZ_TCP_PROTO, (size_t)hl),
+	                                            seg, (size_t)hl));
+	n = ip6_frame(f, sizeof f, our_mac, peer6, our6, HZ_IPV6_NH_TCP, 64, seg, (size_t)hl);
+	assert_int_equal(hz_stack_input(&stack, f, n, now), HZ_OK);
+	assert_int_equal(fake.n, 1);
+	sent_ip6(0, &h);
+	assert_int_equal(h.next, HZ_IPV6_NH_TCP);
+	assert_true(hz_tcp_csum_verify(hz_ipv6_pseudo(&h.src, &h.dst, HZ_TCP_PROTO, h.payload_len),
+	                               h.payload, h.payload_len));
+	struct hz_tcp_hdr t;
+	assert_int_equal(hz_tcp_hdr_parse(&t, h.payload, h.payload_len), HZ_OK);
+	assert_int_equal(t.flags, HZ_TCP_SYN | HZ_TCP_ACK);
+	assert_int_equal(t.ack, 1001);
+}
+
+/* Drops in ipv6 are counted under lib "ipv6" by name; the engine's
+ * traffic counters are reported as stack.ipv6_*. */
+struct named {
+	const char *lib, *reason;
+	uint64_t value;
+	bool found;
+};
+
+static void named_cb(void *ctx, const char *lib, const char *reason, uint64_t value)
+{
+	struct named *w = ctx;
+	if (!strcmp(lib, w->lib) && !strcmp(reason, w->reason)) {
+		w->value = value;
+		w->found = true;
+	}
+}
+
+static uint64_t counter_value(const char *lib, const char *reason)
+{
+	struct named w = { lib, reason, 0, false };
+	hz_stack_counters(&stack, named_cb, &w);
+	assert_true(w.found);
+	return w.value;
+}
+
+static void test_ipv6_counters(void **state)
+{
+	(void)state;
+	hz_time_t now = up6();
+	uint8_t f[128], pl[8] = { 0 };
+	size_t n = ip6_frame(f, sizeof f, our_mac, peer6, our6, HZ_IPV6_NH_NONE, 64, pl, sizeof pl);
+	f[14] = 0x45; /* version 4 in an 0x86DD frame */
+	for (int i = 0; i < 2; i++)
+		assert_true(hz_stack_input(&stack, f, n, now) < 0);
+	assert_int_equal(counter_value("ipv6", "bad_version"), 2);
+	assert_int_equal(counter_value("ethif", "no_handler"), 0);
+	assert_true(counter_value("stack", "ipv6_tx_packets") > 0); /* DAD, MLD, RS */
+	assert_int_equal(counter_value("stack", "ipv6_dad_conflicts"), 0);
+	struct seen s;
+	memset(&s, 0, sizeof s);
+	hz_stack_counters(&stack, count_cb, &s);
+	assert_true(s.n / 2 >= HZ_ETHIF_DROP_COUNT + HZ_ARP_DROP_COUNT + HZ_IPV4_DROP_COUNT +
+	                           HZ_IPV6_DROP_COUNT + HZ_UDP_DROP_COUNT + HZ_TCP_DROP_COUNT + 5);
+}
+
+/* DAD (RFC 4862 5.4.4): an advertisement for our tentative address from
+ * another host is a conflict, reported with that host's MAC and counted;
+ * the address is never used. */
+static void test_ipv6_dad_conflict(void **state)
+{
+	(void)state;
+	static const uint8_t other_mac[HZ_MAC_LEN] = { 0x02, 0, 0, 0, 0, 0x0b };
+	uint8_t body[16 + 8], icmp[64], f[256];
+	memcpy(body, our6, 16);
+	body[16] = HZ_IPV6_ND_OPT_TLLA;
+	body[17] = 1;
+	memcpy(body + 18, other_mac, HZ_MAC_LEN);
+	size_t il = icmp6(icmp, sizeof icmp, HZ_IPV6_ICMP_NEIGHBOR_ADVERT, HZ_IPV6_NA_F_OVERRIDE,
+	                  peer_ll, all_nodes, body, sizeof body);
+	static const uint8_t mac_all[HZ_MAC_LEN] = { 0x33, 0x33, 0, 0, 0, 1 };
+	size_t n = ip6_frame(f, sizeof f, mac_all, peer_ll, all_nodes, HZ_IPV6_NH_ICMPV6, 255, icmp, il);
+	memcpy(f + 6, other_mac, HZ_MAC_LEN);
+	hz_time_t now = t6;
+	(void)hz_stack_input(&stack, f, n, now);
+	for (int i = 0; i < 50; i++) {
+		hz_time_t d = hz_stack_poll(&stack, now);
+		fake.n = 0;
+		now = d == HZ_TIME_NEVER ? now + HZ_SEC(1) : d;
+	}
+	int k = find_event(HZ_STACK_EV_ADDR6_CONFLICT, our6);
+	assert_true(k >= 0);
+	const struct hz_stack_event *ev = &evs[k];
+	assert_memory_equal(ev->mac, other_mac, HZ_MAC_LEN);
+	assert_string_equal(ev->name, "addr6_conflict");
+	assert_int_equal(find_event(HZ_STACK_EV_ADDR6_READY, our6), -1);
+	assert_int_equal(counter_value("stack", "ipv6_dad_conflicts"), 1);
+	/* The link-local address is unaffected. */
+	assert_int_equal(count_events(HZ_STACK_EV_ADDR6_READY), 1);
+}
+
+/* Without cfg.ipv6: no engine, no IPv6 frames sent, 0x86DD frames have
+ * no handler; the ipv6 counters are still listed (as zeros). */
+static void test_ipv6_off(void **state)
+{
+	(void)state;
+	assert_null(hz_stack_ipv6(&stack));
+	assert_null(hz_stack_ip6(&stack));
+	hz_time_t now = HZ_SEC(1);
+	for (int i = 0; i < 10; i++) {
+		hz_time_t d = hz_stack_poll(&stack, now);
+		now = d == HZ_TIME_NEVER ? now + HZ_SEC(1) : d;
+	}
+	for (size_t i = 0; i < fake.n; i++)
+		assert_int_not_equal(hz_be16_load(fake.frame[i] + 12), 0x86dd);
+	/* An echo request to our MAC: ethif has no handler for 0x86DD. */
+	uint8_t f[256], icmp[64];
+	size_t il = icmp6(icmp, sizeof icmp, HZ_IPV6_ICMP_ECHO, 1, peer6, our6, NULL, 0);
+	size_t n = ip6_frame(f, sizeof f, our_mac, peer6, our6, HZ_IPV6_NH_ICMPV6, 64, icmp, il);
+	assert_int_equal(hz_stack_input(&stack, f, n, now), HZ_ERR_NOT_FOUND);
+	assert_int_equal(counter_value("ethif", "no_handler"), 1);
+	/* Its groups are not joined either. */
+	n = ns_frame(f, sizeof f, our6);
+	assert_int_equal(hz_stack_input(&stack, f, n, now), HZ_ERR_NOT_FOUND);
+	assert_int_equal(counter_value("ethif", "not_for_us"), 1);
+	assert_int_equal(counter_value("ipv6", "bad_version"), 0);
+	assert_int_equal(counter_value("stack", "ipv6_rx_packets"), 0);
+}
+
+/* The text forms of --ip6 and --gw6, and configs that make no sense. */
+static void test_ipv6_config(void **state)
+{
+	(void)state;
+	struct hz_stack_config cfg = { 0 };
+	assert_int_equal(hz_stack_config_add_ip6(&cfg, "2001:db8::2/64"), HZ_OK);
+	assert_true(cfg.ipv6);
+	assert_int_equal(cfg.n_ip6, 1);
+	assert_int_equal(cfg.ip6[0].plen, 64);
+	assert_int_equal(cfg.ip6[0].addr.family, HZ_AF_INET6);
+	assert_memory_equal(cfg.ip6[0].addr.b, our6, 16);
+	assert_int_equal(hz_stack_config_add_ip6(&cfg, "2001:db8::2/64"), HZ_ERR_IN_USE);
+	assert_int_equal(hz_stack_config_add_ip6(&cfg, "fd00::1:2:3/128"), HZ_OK);
+	const char *bad[] = { "2001:db8::2", "2001:db8::2/129", "10.0.0.2/24", "ff02::1/64",
+		              "::/0", "::1/128", "2001:db8::g/64", "" };
+	for (size_t i = 0; i < HZ_ARRAY_LEN(bad); i++)
+		assert_int_equal(hz_stack_config_add_ip6(&cfg, bad[i]), HZ_ERR_MALFORMED);
+	assert_int_equal(cfg.n_ip6, 2);
+	for (int i = 2; i < HZ_STACK_IP6_ADDRS; i++) {
+		char t[32];
+		snprintf(t, sizeof t, "2001:db8:%d::1/64", i);
+		assert_int_equal(hz_stack_config_add_ip6(&cfg, t), HZ_OK);
+	}
+	assert_int_equal(hz_stack_config_add_ip6(&cfg, "2001:db8:ff::1/64"), HZ_ERR_NO_SPACE);
+	assert_int_equal(cfg.n_ip6, HZ_STACK_IP6_ADDRS);
+
+	struct hz_stack_config g = { 0 };
+	assert_int_equal(hz_stack_config_set_gw6(&g, "fe80::1"), HZ_OK);
+	assert_true(g.ipv6);
+	assert_memory_equal(g.gw6.b, peer_ll, 16);
+	assert_int_equal(hz_stack_config_set_gw6(&g, "10.0.0.1"), HZ_ERR_MALFORMED);
+	assert_int_equal(hz_stack_config_set_gw6(&g, "ff02::2"), HZ_ERR_MALFORMED);
+	assert_int_equal(hz_stack_config_set_gw6(&g, "fe80::1/64"), HZ_ERR_MALFORMED);
+
+	/* SLAAC needs IPv6. */
+	struct hz_stack_config c = { .addr = OUR_IP, .netmask = 0xffffff00u, .slaac = true };
+	assert_int_equal(hz_stack_init(&stack, &c, &netif, &shim, 0), HZ_ERR_INVALID);
+	c.ipv6 = true;
+	assert_int_equal(hz_stack_init(&stack, &c, &netif, &shim, 0), HZ_OK);
+	assert_true(stack.ip6.cfg.slaac);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -636,6 +1154,14 @@ int main(void)
 		cmocka_unit_test_setup(test_bad_config, setup),
 		cmocka_unit_test(test_config_text),
 		cmocka_unit_test_setup(test_tcp_caller_storage, setup),
+		cmocka_unit_test_setup(test_ipv6_up, setup6),
+		cmocka_unit_test_setup(test_ipv6_ns_gets_na, setup6),
+		cmocka_unit_test_setup(test_ipv6_echo, setup6),
+		cmocka_unit_test_setup(test_ipv6_udp_tcp, setup6),
+		cmocka_unit_test_setup(test_ipv6_counters, setup6),
+		cmocka_unit_test_setup(test_ipv6_dad_conflict, setup6),
+		cmocka_unit_test_setup(test_ipv6_off, setup),
+		cmocka_unit_test_setup(test_ipv6_config, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
