@@ -2,7 +2,7 @@
 """UDP echo client for the interop tests.
 
 Sends --count datagrams of random length (--min..--max bytes, random
-content) to --dst:--port one at a time and checks that each reply is
+content) to --dst:--port (IPv4 or IPv6) one at a time and checks that each reply is
 byte-for-byte the datagram sent. Each datagram starts with an 8-byte
 sequence tag (when long enough) so a late reply to an earlier try is
 recognised and skipped, not counted as a mismatch. A datagram that gets
@@ -32,10 +32,13 @@ def main():
 
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "big")
     rng = random.Random(seed)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # An IPv4 or IPv6 literal (with %scope for a link-local address).
+    family = socket.AF_INET6 if ":" in args.dst else socket.AF_INET
+    dst = socket.getaddrinfo(args.dst, args.port, family, socket.SOCK_DGRAM)[0][4]
+    sock = socket.socket(family, socket.SOCK_DGRAM)
     sock.settimeout(args.timeout)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-    sock.connect((args.dst, args.port))
+    sock.connect(dst)
 
     ok = mismatches = lost = retries_used = stale = 0
     nbytes = 0
