@@ -344,7 +344,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(cat, msg + 8, 8);
 		memcpy(cat + 8, msg + 16, ni);
 		cat[8 + ni] = msg[1];
-		uint64_t rid = hz_ipv6_siphash(msg + 8, cat, 8 + ni + 1);
+		uint64_t rid = hz_siphash(msg + 8, cat, 8 + ni + 1);
 		for (unsigned i = 0; i < 8; i++)
 			FZ_CHECK(iid[i] == (uint8_t)(rid >> (56 - 8 * i)));
 		/* RFC 5453 reserved identifiers, on the bytes of the message */

@@ -98,7 +98,7 @@ void hz_ipv4_init(struct hz_ipv4 *ip, const struct hz_ipv4_config *cfg,
 	/* RFC 6864 asks only that IDs not repeat quickly per (src, dst,
 	 * proto); a random start keeps them from leaking uptime. */
 	ip->next_id = (uint16_t)hz_random_u32(shim);
-	ip->tokens = (uint64_t)ip->cfg.icmp_burst * 1000000u;
+	hz_ratelimit_init(&ip->icmp_limit, ip->cfg.icmp_rate, ip->cfg.icmp_burst);
 
 	ip->ip.ctx = ip;
 	ip->ip.family = HZ_AF_INET;
@@ -401,36 +401,6 @@ int hz_ipv4_output(struct hz_ipv4 *ip, struct hz_pbuf *pb, const struct hz_ip_tx
 /* ICMP out                                                            */
 /* ------------------------------------------------------------------ */
 
-/* Token bucket in millionths of a token: rate tokens per second. */
-static void tokens_refill(struct hz_ipv4 *ip, hz_time_t now)
-{
-	if (now <= ip->tokens_at) {
-		ip->tokens_at = HZ_MAX(ip->tokens_at, now);
-		return;
-	}
-	uint64_t cap = (uint64_t)ip->cfg.icmp_burst * 1000000u;
-	hz_time_t dt = now - ip->tokens_at;
-	ip->tokens_at = now;
-	if (ip->cfg.icmp_rate == 0)
-		return;
-	/* Clamp before multiplying so a long sleep cannot overflow. */
-	hz_time_t full = cap / ip->cfg.icmp_rate + 1;
-	if (dt > full)
-		dt = full;
-	ip->tokens = HZ_MIN(cap, ip->tokens + dt * ip->cfg.icmp_rate);
-}
-
-static bool tokens_take(struct hz_ipv4 *ip)
-{
-	if (ip->cfg.icmp_rate == 0)
-		return true;
-	tokens_refill(ip, ip->now);
-	if (ip->tokens < 1000000u)
-		return false;
-	ip->tokens -= 1000000u;
-	return true;
-}
-
 /* Build an ICMP message in txbuf from an 8-byte header and up to two data
  * pieces, and send it. */
 static int icmp_send(struct hz_ipv4 *ip, uint32_t src, uint32_t dst, uint8_t type, uint8_t code,
@@ -477,7 +447,7 @@ static int icmp_error2(struct hz_ipv4 *ip, uint8_t type, uint8_t code, uint32_t 
 		ip->icmp_suppressed++;
 		return HZ_ERR_REFUSED;
 	}
-	if (!tokens_take(ip)) {
+	if (!hz_ratelimit_take(&ip->icmp_limit, ip->now)) {
 		ip->drops[HZ_IPV4_DROP_ICMP_RATE_LIMITED]++;
 		return HZ_ERR_WOULD_BLOCK;
 	}
@@ -804,7 +774,7 @@ hz_time_t hz_ipv4_poll(struct hz_ipv4 *ip, hz_time_t now)
 	if (now > ip->now)
 		ip->now = now;
 	reasm_run(ip, now);
-	tokens_refill(ip, now);
+	hz_ratelimit_refill(&ip->icmp_limit, now);
 	for (size_t i = 0; i < HZ_IPV4_PMTU_ENTRIES; i++)
 		if (ip->pmtu[i].dst && ip->pmtu[i].expires <= now)
 			ip->pmtu[i].dst = 0; /* RFC 1191 6.3: try the larger MTU again */

@@ -1341,7 +1341,7 @@ int hz_ipv6_init(struct hz_ipv6 *ip, const struct hz_ipv6_config *cfg,
 	reachable_draw(ip);
 	ip->rs_timer = HZ_TIME_NEVER;
 	ip->mld_general_at = HZ_TIME_NEVER;
-	ip->tokens = (uint64_t)ip->cfg.icmp_burst * 1000000u;
+	hz_ratelimit_init(&ip->icmp_limit, ip->cfg.icmp_rate, ip->cfg.icmp_burst);
 	ip->next_timer = HZ_TIME_NEVER;
 
 	ip->ip.ctx = ip;
@@ -1406,34 +1406,6 @@ int hz_ipv6_up(struct hz_ipv6 *ip, hz_time_t now)
 /* ------------------------------------------------------------------ */
 /* ICMPv6 out                                                          */
 /* ------------------------------------------------------------------ */
-
-static void tokens_refill(struct hz_ipv6 *ip, hz_time_t now)
-{
-	if (now <= ip->tokens_at) {
-		ip->tokens_at = HZ_MAX(ip->tokens_at, now);
-		return;
-	}
-	uint64_t cap = (uint64_t)ip->cfg.icmp_burst * 1000000u;
-	hz_time_t dt = now - ip->tokens_at;
-	ip->tokens_at = now;
-	if (ip->cfg.icmp_rate == 0)
-		return;
-	hz_time_t full = cap / ip->cfg.icmp_rate + 1;
-	if (dt > full)
-		dt = full;
-	ip->tokens = HZ_MIN(cap, ip->tokens + dt * ip->cfg.icmp_rate);
-}
-
-static bool tokens_take(struct hz_ipv6 *ip)
-{
-	if (ip->cfg.icmp_rate == 0)
-		return true;
-	tokens_refill(ip, ip->now);
-	if (ip->tokens < 1000000u)
-		return false;
-	ip->tokens -= 1000000u;
-	return true;
-}
 
 /* Find the upper-layer header of a (possibly truncated) packet, as quoted
  * in an ICMPv6 error or as the offending packet of one we send: walk the
@@ -1520,7 +1492,7 @@ int hz_ipv6_icmp_error(struct hz_ipv6 *ip, uint8_t type, uint8_t code, uint32_t 
 		ip->icmp_suppressed++;
 		return HZ_ERR_REFUSED;
 	}
-	if (!tokens_take(ip)) {
+	if (!hz_ratelimit_take(&ip->icmp_limit, ip->now)) {
 		ip->drops[HZ_IPV6_DROP_ICMP_RATE_LIMITED]++;
 		return HZ_ERR_WOULD_BLOCK;
 	}
@@ -2353,7 +2325,7 @@ hz_time_t hz_ipv6_poll(struct hz_ipv6 *ip, hz_time_t now)
 		ip->now = now;
 	now = ip->now;
 	reasm_run(ip, now);
-	tokens_refill(ip, now);
+	hz_ratelimit_refill(&ip->icmp_limit, now);
 	addr_run(ip, now);
 	neigh_run(ip, now);
 	if (ip->rs_left && ip->rs_timer <= now) {

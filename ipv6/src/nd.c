@@ -1,4 +1,4 @@
-/* Address helpers (RFC 4291, RFC 5453, RFC 7217), SipHash-2-4, and the
+/* Address helpers (RFC 4291, RFC 5453, RFC 7217 over core's SipHash), and the
  * wire formats of neighbour discovery (RFC 4861, RFC 4191, RFC 3971 nonce,
  * RFC 8106 RDNSS) and MLD (RFC 2710, RFC 3810). Stateless: every check
  * here needs only the message; the ones that need the IP header or the
@@ -10,16 +10,6 @@ static int fail(enum hz_ipv6_drop *why, enum hz_ipv6_drop reason, int err)
 	if (why)
 		*why = reason;
 	return err;
-}
-
-/* Zero a secret so the store survives dead-store elimination: the empty
- * asm claims to read the memory. */
-static void wipe(void *p, size_t n)
-{
-	hz_memset(p, 0, n);
-#if defined(__GNUC__) || defined(__clang__)
-	__asm__ __volatile__("" : : "r"(p) : "memory");
-#endif
 }
 
 /* ------------------------------------------------------------------ */
@@ -52,119 +42,21 @@ unsigned hz_ipv6_addr_scope(const uint8_t a[16])
 	return 0xe;
 }
 
-/* SipHash-2-4 (Aumasson and Bernstein, 2012): four 64-bit lanes, the
- * message in little-endian 64-bit words, two rounds per word and four to
- * finish. Kept as a small streaming state so iid_stable can hash its
- * three inputs without a length limit on the interface identifier. */
-struct sip {
-	uint64_t v[4];
-	uint64_t tail; /* pending bytes, little-endian */
-	size_t total;  /* bytes absorbed */
-};
-
-static uint64_t rotl(uint64_t x, unsigned b)
-{
-	return x << b | x >> (64u - b);
-}
-
-static void sip_round(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = rotl(v[1], 13) ^ v[0];
-	v[0] = rotl(v[0], 32);
-	v[2] += v[3];
-	v[3] = rotl(v[3], 16) ^ v[2];
-	v[0] += v[3];
-	v[3] = rotl(v[3], 21) ^ v[0];
-	v[2] += v[1];
-	v[1] = rotl(v[1], 17) ^ v[2];
-	v[2] = rotl(v[2], 32);
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t x = 0;
-	for (unsigned i = 8; i-- > 0;)
-		x = x << 8 | p[i];
-	return x;
-}
-
-static void sip_init(struct sip *s, const uint8_t key[16])
-{
-	uint64_t k0 = le64(key), k1 = le64(key + 8);
-	/* the ASCII of "somepseudorandomlygeneratedbytes" */
-	s->v[0] = k0 ^ 0x736f6d6570736575ull;
-	s->v[1] = k1 ^ 0x646f72616e646f6dull;
-	s->v[2] = k0 ^ 0x6c7967656e657261ull;
-	s->v[3] = k1 ^ 0x7465646279746573ull;
-	s->tail = 0;
-	s->total = 0;
-}
-
-static void sip_word(struct sip *s, uint64_t m)
-{
-	s->v[3] ^= m;
-	sip_round(s->v);
-	sip_round(s->v);
-	s->v[0] ^= m;
-}
-
-static void sip_update(struct sip *s, const uint8_t *p, size_t n)
-{
-	/* finish a partial word first, then whole words, then keep the rest */
-	while (n && s->total % 8u) {
-		s->tail |= (uint64_t)*p++ << (8u * (s->total % 8u));
-		s->total++;
-		n--;
-		if (s->total % 8u == 0) {
-			sip_word(s, s->tail);
-			s->tail = 0;
-		}
-	}
-	for (; n >= 8; p += 8, n -= 8) {
-		sip_word(s, le64(p));
-		s->total += 8;
-	}
-	for (size_t i = 0; i < n; i++)
-		s->tail |= (uint64_t)p[i] << (8u * i);
-	s->total += n;
-}
-
-static uint64_t sip_final(struct sip *s)
-{
-	/* last word: the pending bytes and the length mod 256 in the top byte */
-	sip_word(s, s->tail | (uint64_t)(s->total & 0xffu) << 56);
-	s->v[2] ^= 0xff;
-	for (unsigned i = 0; i < 4; i++)
-		sip_round(s->v);
-	uint64_t r = s->v[0] ^ s->v[1] ^ s->v[2] ^ s->v[3];
-	wipe(s, sizeof *s);
-	return r;
-}
-
-uint64_t hz_ipv6_siphash(const uint8_t key[16], const void *data, size_t n)
-{
-	struct sip s;
-	sip_init(&s, key);
-	sip_update(&s, (const uint8_t *)data, n);
-	return sip_final(&s);
-}
-
 void hz_ipv6_iid_stable(uint8_t iid[8], const uint8_t prefix[8], const uint8_t *net_iface,
                         size_t n, uint8_t dad_counter, const uint8_t secret[16])
 {
 	/* RFC 7217 5: F(Prefix | Net_Iface | Network_ID | DAD_Counter,
 	 * secret_key). No Network_ID (it is optional). Hashing the pieces in
 	 * turn is the same as hashing their concatenation. */
-	struct sip s;
-	sip_init(&s, secret);
-	sip_update(&s, prefix, 8);
+	struct hz_siphash s;
+	hz_siphash_init(&s, secret);
+	hz_siphash_update(&s, prefix, 8);
 	if (n)
-		sip_update(&s, net_iface, n);
-	sip_update(&s, &dad_counter, 1);
+		hz_siphash_update(&s, net_iface, n);
+	hz_siphash_update(&s, &dad_counter, 1);
 	/* the 64-bit RID in network order, taken whole as the IID: RFC 7217
 	 * does not set the u/g bits (RFC 7136) */
-	hz_be64_store(iid, sip_final(&s));
+	hz_be64_store(iid, hz_siphash_final(&s));
 }
 
 bool hz_ipv6_iid_reserved(const uint8_t iid[8])

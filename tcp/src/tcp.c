@@ -159,7 +159,7 @@ static uint64_t tuple_hash(const struct hz_tcp *t, const struct hz_tcp_endpoint 
 	hz_memcpy(b + 19, r->addr.b, 16);
 	hz_be16_store(b + 35, l->port);
 	hz_be16_store(b + 37, r->port);
-	return hz_tcp_siphash24(t->isn_key, b, sizeof b);
+	return hz_siphash(t->isn_key, b, sizeof b);
 }
 
 uint32_t hz_tcp_isn(const struct hz_tcp *t, const struct hz_tcp_endpoint *local,
@@ -1128,7 +1128,7 @@ static uint32_t cookie_mac(const struct hz_tcp *t, const struct hz_tcp_endpoint 
 	hz_be32_store(b + 39, peer_isn);
 	hz_be32_store(b + 43, count);
 	b[47] = (uint8_t)mssidx;
-	return (uint32_t)hz_tcp_siphash24(t->isn_key, b, sizeof b) & 0xffffffu;
+	return (uint32_t)hz_siphash(t->isn_key, b, sizeof b) & 0xffffffu;
 }
 
 static uint32_t cookie_make(const struct hz_tcp *t, const struct hz_tcp_endpoint *l,

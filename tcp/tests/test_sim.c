@@ -258,8 +258,8 @@ static void node_init(struct node *n, int idx, const struct hz_tcp_config *cfg)
 	};
 	assert_int_equal(hz_tcp_init(&n->tcp, cfg, NULL, &st), HZ_OK);
 	/* Different ISN keys per node and seed. */
-	n->tcp.isn_key[0] = rng();
-	n->tcp.isn_key[1] = rng();
+	uint64_t k[2] = { rng(), rng() };
+	memcpy(n->tcp.isn_key, k, sizeof n->tcp.isn_key);
 	assert_int_equal(hz_tcp_attach(&n->tcp, &n->ip), HZ_OK);
 }
 

@@ -2518,8 +2518,8 @@ static uint32_t ref_cookie(uint16_t pport, uint32_t peer_isn, hz_time_t now, uin
 	put32(b + 39, peer_isn);
 	put32(b + 43, count);
 	b[47] = (uint8_t)idx;
-	const uint64_t key[2] = { 0, 0 };
-	uint32_t mac = (uint32_t)hz_tcp_siphash24(key, b, sizeof b) & 0xffffffu;
+	const uint8_t key[16] = { 0 };
+	uint32_t mac = (uint32_t)hz_siphash(key, b, sizeof b) & 0xffffffu;
 	return (count & 31u) << 27 | idx << 24 | mac;
 }
 

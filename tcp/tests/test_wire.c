@@ -444,12 +444,13 @@ static void test_siphash_vectors(void **state)
 	(void)state;
 	/* Key 00 01 .. 0f; the reference paper's vectors for the messages
 	 * "" and 00 01 .. 0e. */
-	const uint64_t k[2] = { 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull };
-	uint8_t m[15];
+	uint8_t k[16], m[15];
+	for (int i = 0; i < 16; i++)
+		k[i] = (uint8_t)i;
 	for (int i = 0; i < 15; i++)
 		m[i] = (uint8_t)i;
-	assert_true(hz_tcp_siphash24(k, m, 0) == 0x726fdb47dd0e0e31ull);
-	assert_true(hz_tcp_siphash24(k, m, 15) == 0xa129ca6149be45e5ull);
+	assert_true(hz_siphash(k, m, 0) == 0x726fdb47dd0e0e31ull);
+	assert_true(hz_siphash(k, m, 15) == 0xa129ca6149be45e5ull);
 }
 
 int main(void)

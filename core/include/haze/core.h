@@ -323,6 +323,47 @@ uint16_t hz_csum_update16(uint16_t csum, uint16_t old, uint16_t new_);
 uint16_t hz_csum_update32(uint16_t csum, uint32_t old, uint32_t new_);
 
 /* ------------------------------------------------------------------ */
+/* Rate limits                                                         */
+/* ------------------------------------------------------------------ */
+
+/* A token bucket: `rate` tokens per second, at most `burst` held, full at
+ * init. rate 0 means unlimited. Time is the caller's `now`; a clock that
+ * goes backwards refills nothing. */
+struct hz_ratelimit {
+	uint64_t tokens; /* in millionths of a token */
+	hz_time_t at;    /* last refill */
+	uint32_t rate;
+	uint32_t burst;
+};
+
+void hz_ratelimit_init(struct hz_ratelimit *r, uint32_t rate, uint32_t burst);
+void hz_ratelimit_refill(struct hz_ratelimit *r, hz_time_t now);
+/* Take one token if there is one. */
+bool hz_ratelimit_take(struct hz_ratelimit *r, hz_time_t now);
+
+/* ------------------------------------------------------------------ */
+/* SipHash-2-4                                                         */
+/* ------------------------------------------------------------------ */
+
+/* SipHash-2-4 (Aumasson and Bernstein): a keyed 64-bit PRF for short
+ * inputs, used where a library must derive values an off-path attacker
+ * cannot predict (tcp's RFC 6528 sequence numbers and SYN cookies, ipv6's
+ * RFC 7217 interface identifiers). The key is 16 bytes (k0, k1 read
+ * little-endian, as the reference does). Incremental: pieces hashed in
+ * turn give the hash of their concatenation. final wipes the state. */
+struct hz_siphash {
+	uint64_t v[4];
+	uint64_t tail; /* pending bytes, little-endian */
+	size_t total;  /* bytes absorbed */
+};
+
+void hz_siphash_init(struct hz_siphash *s, const uint8_t key[16]);
+void hz_siphash_update(struct hz_siphash *s, const void *data, size_t n);
+uint64_t hz_siphash_final(struct hz_siphash *s);
+/* One call: init, update, final. */
+uint64_t hz_siphash(const uint8_t key[16], const void *data, size_t n);
+
+/* ------------------------------------------------------------------ */
 /* IP addresses                                                        */
 /* ------------------------------------------------------------------ */
 

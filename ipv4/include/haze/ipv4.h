@@ -442,8 +442,7 @@ struct hz_ipv4 {
 	size_t txcap;
 	bool tx_busy;   /* txbuf in use (guards re-entry through the link) */
 	uint16_t next_id;
-	uint64_t tokens;   /* ICMP error tokens, in millionths */
-	hz_time_t tokens_at;
+	struct hz_ratelimit icmp_limit; /* ICMP errors (cfg icmp_rate, icmp_burst) */
 	hz_time_t now;     /* latest input/poll time (DESIGN.md section 6) */
 	uint64_t drops[HZ_IPV4_DROP_COUNT];
 	/* Traffic counters. */

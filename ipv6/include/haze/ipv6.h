@@ -359,14 +359,10 @@ void hz_ipv6_addr_solicited(uint8_t out[16], const uint8_t a[16]);
  * source address selection. */
 unsigned hz_ipv6_addr_scope(const uint8_t a[16]);
 
-/* SipHash-2-4 (Aumasson and Bernstein) of n bytes under a 128-bit key:
- * the keyed PRF behind stable interface identifiers. */
-uint64_t hz_ipv6_siphash(const uint8_t key[16], const void *data, size_t n);
-
 /* RFC 7217 section 5: a stable, opaque interface identifier for `prefix`
  * (its first 8 bytes), the interface `net_iface` (n bytes: haze passes the
  * link-layer address), the DAD counter and the secret key:
- * RID = SipHash(secret, prefix[0..8) | net_iface | dad_counter), taken as
+ * RID = hz_siphash(secret, prefix[0..8) | net_iface | dad_counter), taken as
  * the 64-bit IID. The same inputs give the same IID on every boot, a
  * different prefix gives an unrelated IID, and nothing of the MAC shows. */
 void hz_ipv6_iid_stable(uint8_t iid[8], const uint8_t prefix[8], const uint8_t *net_iface,
@@ -874,8 +870,7 @@ struct hz_ipv6 {
 	uint8_t secret[16];
 	uint32_t frag_id;
 	bool tx_busy; /* txbuf in use (guards re-entry through the link) */
-	uint64_t tokens;
-	hz_time_t tokens_at;
+	struct hz_ratelimit icmp_limit; /* ICMPv6 errors (cfg icmp_rate, icmp_burst) */
 	hz_time_t now;
 	hz_time_t next_timer; /* earliest engine timer (not reassembly) */
 	uint64_t drops[HZ_IPV6_DROP_COUNT];

@@ -78,53 +78,30 @@ static void stack_emit(struct hz_stack *s, enum hz_stack_event_kind kind, const 
 }
 
 /* ipv6's events, renamed into the stack's kinds. */
+static const struct {
+	uint8_t kind;
+	const char *name;
+} ipv6_events[] = {
+	[HZ_IPV6_EV_ADDR_READY] = { HZ_STACK_EV_ADDR6_READY, "addr6_ready" },
+	[HZ_IPV6_EV_ADDR_CONFLICT] = { HZ_STACK_EV_ADDR6_CONFLICT, "addr6_conflict" },
+	[HZ_IPV6_EV_ADDR_EXPIRED] = { HZ_STACK_EV_ADDR6_EXPIRED, "addr6_expired" },
+	[HZ_IPV6_EV_ROUTER] = { HZ_STACK_EV_ROUTER6, "router6" },
+	[HZ_IPV6_EV_ROUTER_GONE] = { HZ_STACK_EV_ROUTER6_GONE, "router6_gone" },
+	[HZ_IPV6_EV_RDNSS] = { HZ_STACK_EV_RDNSS, "rdnss" },
+	[HZ_IPV6_EV_RESOLVED] = { HZ_STACK_EV_RESOLVED6, "resolved6" },
+	[HZ_IPV6_EV_RESOLVE_FAILED] = { HZ_STACK_EV_RESOLVE6_FAILED, "resolve6_failed" },
+	[HZ_IPV6_EV_MTU] = { HZ_STACK_EV_MTU6, "mtu6" },
+};
+
 static void stack_ipv6_event(void *ctx, const struct hz_ipv6_event *e)
 {
 	struct hz_stack *s = ctx;
-	if (!s->event)
-		return;
+	if (!s->event || e->kind >= HZ_ARRAY_LEN(ipv6_events) || !ipv6_events[e->kind].name)
+		return; /* a kind this stack does not know yet: nothing to map */
 	struct hz_stack_event ev;
 	hz_memset(&ev, 0, sizeof ev);
-	switch (e->kind) {
-	case HZ_IPV6_EV_ADDR_READY:
-		ev.kind = HZ_STACK_EV_ADDR6_READY;
-		ev.name = "addr6_ready";
-		break;
-	case HZ_IPV6_EV_ADDR_CONFLICT:
-		ev.kind = HZ_STACK_EV_ADDR6_CONFLICT;
-		ev.name = "addr6_conflict";
-		break;
-	case HZ_IPV6_EV_ADDR_EXPIRED:
-		ev.kind = HZ_STACK_EV_ADDR6_EXPIRED;
-		ev.name = "addr6_expired";
-		break;
-	case HZ_IPV6_EV_ROUTER:
-		ev.kind = HZ_STACK_EV_ROUTER6;
-		ev.name = "router6";
-		break;
-	case HZ_IPV6_EV_ROUTER_GONE:
-		ev.kind = HZ_STACK_EV_ROUTER6_GONE;
-		ev.name = "router6_gone";
-		break;
-	case HZ_IPV6_EV_RDNSS:
-		ev.kind = HZ_STACK_EV_RDNSS;
-		ev.name = "rdnss";
-		break;
-	case HZ_IPV6_EV_RESOLVED:
-		ev.kind = HZ_STACK_EV_RESOLVED6;
-		ev.name = "resolved6";
-		break;
-	case HZ_IPV6_EV_RESOLVE_FAILED:
-		ev.kind = HZ_STACK_EV_RESOLVE6_FAILED;
-		ev.name = "resolve6_failed";
-		break;
-	case HZ_IPV6_EV_MTU:
-		ev.kind = HZ_STACK_EV_MTU6;
-		ev.name = "mtu6";
-		break;
-	default:
-		return; /* a kind this stack does not know yet: nothing to map */
-	}
+	ev.kind = ipv6_events[e->kind].kind;
+	ev.name = ipv6_events[e->kind].name;
 	ev.ip = e->addr;
 	ev.plen = e->plen;
 	ev.value = e->value;

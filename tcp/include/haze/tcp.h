@@ -588,7 +588,7 @@ struct hz_tcp {
 	const struct hz_ip *ip6;
 	struct hz_ip_upper upper;
 	hz_time_t now;        /* latest input/poll time (DESIGN.md 6) */
-	uint64_t isn_key[2];  /* SipHash key for ISNs (RFC 6528) */
+	uint8_t isn_key[16];  /* SipHash key for ISNs and cookies (RFC 6528) */
 	uint64_t accept_counter;
 	uint16_t next_port;   /* ephemeral port search start */
 	uint64_t segs_in;
