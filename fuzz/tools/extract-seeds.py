@@ -637,7 +637,7 @@ def tcp_from_captures(c, frames, name):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--pcap-dir", default="/work/shared/testdata/pcap")
+    ap.add_argument("--pcap-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "testdata", "pcap"))
     ap.add_argument("--out", default=os.path.join(here, "..", "corpus"))
     ap.add_argument("--max", type=int, default=40, help="seeds per harness (default 40)")
     ap.add_argument("--only", nargs="*", help="write only these harnesses' seeds")

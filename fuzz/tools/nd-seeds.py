@@ -163,7 +163,7 @@ def nd_messages(frame):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--pcap-dir", default="/work/shared/testdata/pcap")
+    ap.add_argument("--pcap-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "testdata", "pcap"))
     ap.add_argument("--out", default=os.path.join(here, "..", "corpus", "ipv6-nd"))
     ap.add_argument("--max", type=int, default=60)
     args = ap.parse_args()
