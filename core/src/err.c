@@ -21,6 +21,8 @@ static const char *const names[HZ_ERR_COUNT] = {
 	"HZ_ERR_UNREACHABLE",
 	"HZ_ERR_TOO_BIG",
 	"HZ_ERR_INTERNAL",
+	"HZ_ERR_AUTH",
+	"HZ_ERR_BAD_KEY",
 };
 
 const char *hz_err_name(int err)

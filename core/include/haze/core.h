@@ -106,8 +106,10 @@ enum hz_err {
 	HZ_ERR_UNREACHABLE = -16, /* host/net unreachable, TTL exceeded en route */
 	HZ_ERR_TOO_BIG = -17,    /* larger than a configured limit or the MTU */
 	HZ_ERR_INTERNAL = -18,   /* a haze bug: an impossible state was reached */
+	HZ_ERR_AUTH = -19,       /* a tag, MAC or signature did not verify */
+	HZ_ERR_BAD_KEY = -20,    /* a key or point is invalid (off the curve, low order, out of range) */
 };
-#define HZ_ERR_COUNT 19
+#define HZ_ERR_COUNT 21
 
 /* The name of an error code ("HZ_ERR_MALFORMED"), or "HZ_ERR_?" for a value
  * that is not one. Non-negative values are named "HZ_OK". */
