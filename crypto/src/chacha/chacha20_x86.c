@@ -1,0 +1,221 @@
+/* ChaCha20 kernels for x86-64: 4 blocks in SSE registers (SSSE3 byte
+ * shuffles for the 16- and 8-bit rotations), 8 in AVX2, 16 in AVX-512F
+ * (native rotate). All keep one state word per register, a block per lane
+ * ("vertical" layout), so a round is plain lane-wise arithmetic; the
+ * blocks are transposed back to byte order at the end. Chosen at run time
+ * by chacha20.c. */
+#include "chacha_inner.h"
+
+#if HZ_CRYPTO_ACCEL
+#include <immintrin.h>
+
+/* The quarter round (RFC 8439 §2.1) on vectors, given the width's ops. */
+#define QRV(a, b, c, d) do {                                    \
+		x[a] = ADD(x[a], x[b]); x[d] = ROT16(XOR(x[d], x[a])); \
+		x[c] = ADD(x[c], x[d]); x[b] = ROT12(XOR(x[b], x[c])); \
+		x[a] = ADD(x[a], x[b]); x[d] = ROT8(XOR(x[d], x[a]));  \
+		x[c] = ADD(x[c], x[d]); x[b] = ROT7(XOR(x[b], x[c]));  \
+	} while (0)
+#define DOUBLE_ROUND() do {                                            \
+		QRV(0, 4, 8, 12); QRV(1, 5, 9, 13); QRV(2, 6, 10, 14); QRV(3, 7, 11, 15); \
+		QRV(0, 5, 10, 15); QRV(1, 6, 11, 12); QRV(2, 7, 8, 13); QRV(3, 4, 9, 14); \
+	} while (0)
+
+/* --- SSSE3, 4 blocks ----------------------------------------------------- */
+#define ADD(a, b) _mm_add_epi32(a, b)
+#define XOR(a, b) _mm_xor_si128(a, b)
+#define ROT16(v) _mm_shuffle_epi8(v, r16)
+#define ROT8(v) _mm_shuffle_epi8(v, r8)
+#define ROT12(v) _mm_or_si128(_mm_slli_epi32(v, 12), _mm_srli_epi32(v, 20))
+#define ROT7(v) _mm_or_si128(_mm_slli_epi32(v, 7), _mm_srli_epi32(v, 25))
+
+HZ_CRYPTO_TARGET("ssse3")
+static inline void out128(uint8_t *out, const uint8_t *in, __m128i v)
+{
+	if (in)
+		v = _mm_xor_si128(v, _mm_loadu_si128((const __m128i *)(const void *)in));
+	_mm_storeu_si128((__m128i *)(void *)out, v);
+}
+
+HZ_CRYPTO_TARGET("ssse3")
+void hz_crypto_chacha_ssse3_4(uint8_t *out, const uint8_t *in, const uint32_t st[16])
+{
+	const __m128i r16 = _mm_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+	const __m128i r8 = _mm_setr_epi8(3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14);
+	__m128i x[16], s[16];
+
+	_Pragma("GCC unroll 16")
+	for (int i = 0; i < 16; i++)
+		s[i] = _mm_set1_epi32((int)st[i]);
+	s[12] = _mm_add_epi32(s[12], _mm_setr_epi32(0, 1, 2, 3));
+	_Pragma("GCC unroll 16")
+	for (int i = 0; i < 16; i++)
+		x[i] = s[i];
+	for (int i = 0; i < 10; i++)
+		DOUBLE_ROUND();
+	_Pragma("GCC unroll 16")
+	for (int i = 0; i < 16; i++)
+		x[i] = _mm_add_epi32(x[i], s[i]);
+	/* 4x4 transposes: group g (words 4g..4g+3) of block b goes to
+	 * bytes 64b + 16g. */
+	_Pragma("GCC unroll 16")
+	for (int g = 0; g < 4; g++) {
+		__m128i a0 = _mm_unpacklo_epi32(x[4 * g], x[4 * g + 1]);
+		__m128i a1 = _mm_unpacklo_epi32(x[4 * g + 2], x[4 * g + 3]);
+		__m128i a2 = _mm_unpackhi_epi32(x[4 * g], x[4 * g + 1]);
+		__m128i a3 = _mm_unpackhi_epi32(x[4 * g + 2], x[4 * g + 3]);
+		size_t o = 16 * (size_t)g;
+
+		out128(out + o, in ? in + o : NULL, _mm_unpacklo_epi64(a0, a1));
+		out128(out + o + 64, in ? in + o + 64 : NULL, _mm_unpackhi_epi64(a0, a1));
+		out128(out + o + 128, in ? in + o + 128 : NULL, _mm_unpacklo_epi64(a2, a3));
+		out128(out + o + 192, in ? in + o + 192 : NULL, _mm_unpackhi_epi64(a2, a3));
+	}
+}
+
+#undef ADD
+#undef XOR
+#undef ROT16
+#undef ROT8
+#undef ROT12
+#undef ROT7
+
+/* --- AVX2, 8 blocks ------------------------------------------------------- */
+#define ADD(a, b) _mm256_add_epi32(a, b)
+#define XOR(a, b) _mm256_xor_si256(a, b)
+#define ROT16(v) _mm256_shuffle_epi8(v, r16)
+#define ROT8(v) _mm256_shuffle_epi8(v, r8)
+#define ROT12(v) _mm256_or_si256(_mm256_slli_epi32(v, 12), _mm256_srli_epi32(v, 20))
+#define ROT7(v) _mm256_or_si256(_mm256_slli_epi32(v, 7), _mm256_srli_epi32(v, 25))
+
+HZ_CRYPTO_TARGET("avx2")
+static inline void out256(uint8_t *out, const uint8_t *in, __m256i v)
+{
+	if (in)
+		v = _mm256_xor_si256(v, _mm256_loadu_si256((const __m256i *)(const void *)in));
+	_mm256_storeu_si256((__m256i *)(void *)out, v);
+}
+
+HZ_CRYPTO_TARGET("avx2")
+void hz_crypto_chacha_avx2_8(uint8_t *out, const uint8_t *in, const uint32_t st[16])
+{
+	const __m256i r16 = _mm256_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
+		2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+	const __m256i r8 = _mm256_setr_epi8(3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14,
+		3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14);
+	__m256i x[16], t[16];
+
+	_Pragma("GCC unroll 16")
+	for (int i = 0; i < 16; i++)
+		x[i] = _mm256_set1_epi32((int)st[i]);
+	x[12] = _mm256_add_epi32(x[12], _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+	for (int i = 0; i < 10; i++)
+		DOUBLE_ROUND();
+	_Pragma("GCC unroll 16")
+	for (int i = 0; i < 16; i++) {
+		__m256i s = _mm256_set1_epi32((int)st[i]);
+
+		if (i == 12)
+			s = _mm256_add_epi32(s, _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+		x[i] = _mm256_add_epi32(x[i], s);
+	}
+	/* Per 128-bit lane 4x4 transposes: t[4g + b] holds words 4g..4g+3 of
+	 * block b (low lane) and block b + 4 (high lane). */
+	_Pragma("GCC unroll 16")
+	for (int g = 0; g < 4; g++) {
+		__m256i a0 = _mm256_unpacklo_epi32(x[4 * g], x[4 * g + 1]);
+		__m256i a1 = _mm256_unpacklo_epi32(x[4 * g + 2], x[4 * g + 3]);
+		__m256i a2 = _mm256_unpackhi_epi32(x[4 * g], x[4 * g + 1]);
+		__m256i a3 = _mm256_unpackhi_epi32(x[4 * g + 2], x[4 * g + 3]);
+
+		t[4 * g + 0] = _mm256_unpacklo_epi64(a0, a1);
+		t[4 * g + 1] = _mm256_unpackhi_epi64(a0, a1);
+		t[4 * g + 2] = _mm256_unpacklo_epi64(a2, a3);
+		t[4 * g + 3] = _mm256_unpackhi_epi64(a2, a3);
+	}
+	_Pragma("GCC unroll 16")
+	for (int b = 0; b < 4; b++) {
+		size_t o = 64 * (size_t)b, o4 = o + 256;
+
+		out256(out + o, in ? in + o : NULL, _mm256_permute2x128_si256(t[b], t[4 + b], 0x20));
+		out256(out + o + 32, in ? in + o + 32 : NULL,
+			_mm256_permute2x128_si256(t[8 + b], t[12 + b], 0x20));
+		out256(out + o4, in ? in + o4 : NULL, _mm256_permute2x128_si256(t[b], t[4 + b], 0x31));
+		out256(out + o4 + 32, in ? in + o4 + 32 : NULL,
+			_mm256_permute2x128_si256(t[8 + b], t[12 + b], 0x31));
+	}
+}
+
+#undef ADD
+#undef XOR
+#undef ROT16
+#undef ROT8
+#undef ROT12
+#undef ROT7
+
+/* --- AVX-512F, 16 blocks -------------------------------------------------- */
+#define ADD(a, b) _mm512_add_epi32(a, b)
+#define XOR(a, b) _mm512_xor_si512(a, b)
+#define ROT16(v) _mm512_rol_epi32(v, 16)
+#define ROT8(v) _mm512_rol_epi32(v, 8)
+#define ROT12(v) _mm512_rol_epi32(v, 12)
+#define ROT7(v) _mm512_rol_epi32(v, 7)
+
+HZ_CRYPTO_TARGET("avx512f")
+static inline void out512(uint8_t *out, const uint8_t *in, __m512i v)
+{
+	if (in)
+		v = _mm512_xor_si512(v, _mm512_loadu_si512((const void *)in));
+	_mm512_storeu_si512((void *)out, v);
+}
+
+HZ_CRYPTO_TARGET("avx512f")
+void hz_crypto_chacha_avx512_16(uint8_t *out, const uint8_t *in, const uint32_t st[16])
+{
+	const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+	__m512i x[16], t[16];
+
+	_Pragma("GCC unroll 16")
+	for (int i = 0; i < 16; i++)
+		x[i] = _mm512_set1_epi32((int)st[i]);
+	x[12] = _mm512_add_epi32(x[12], lanes);
+	for (int i = 0; i < 10; i++)
+		DOUBLE_ROUND();
+	_Pragma("GCC unroll 16")
+	for (int i = 0; i < 16; i++) {
+		__m512i s = _mm512_set1_epi32((int)st[i]);
+
+		if (i == 12)
+			s = _mm512_add_epi32(s, lanes);
+		x[i] = _mm512_add_epi32(x[i], s);
+	}
+	/* Per 128-bit lane 4x4 transposes: t[4g + b] holds words 4g..4g+3 of
+	 * blocks b, b + 4, b + 8, b + 12 in its four lanes. */
+	_Pragma("GCC unroll 16")
+	for (int g = 0; g < 4; g++) {
+		__m512i a0 = _mm512_unpacklo_epi32(x[4 * g], x[4 * g + 1]);
+		__m512i a1 = _mm512_unpacklo_epi32(x[4 * g + 2], x[4 * g + 3]);
+		__m512i a2 = _mm512_unpackhi_epi32(x[4 * g], x[4 * g + 1]);
+		__m512i a3 = _mm512_unpackhi_epi32(x[4 * g + 2], x[4 * g + 3]);
+
+		t[4 * g + 0] = _mm512_unpacklo_epi64(a0, a1);
+		t[4 * g + 1] = _mm512_unpackhi_epi64(a0, a1);
+		t[4 * g + 2] = _mm512_unpacklo_epi64(a2, a3);
+		t[4 * g + 3] = _mm512_unpackhi_epi64(a2, a3);
+	}
+	/* Then a 4x4 transpose of 128-bit lanes across groups. */
+	_Pragma("GCC unroll 16")
+	for (int b = 0; b < 4; b++) {
+		__m512i p = _mm512_shuffle_i32x4(t[b], t[4 + b], 0x44);
+		__m512i q = _mm512_shuffle_i32x4(t[b], t[4 + b], 0xee);
+		__m512i r = _mm512_shuffle_i32x4(t[8 + b], t[12 + b], 0x44);
+		__m512i u = _mm512_shuffle_i32x4(t[8 + b], t[12 + b], 0xee);
+		size_t o = 64 * (size_t)b;
+
+		out512(out + o, in ? in + o : NULL, _mm512_shuffle_i32x4(p, r, 0x88));
+		out512(out + o + 256, in ? in + o + 256 : NULL, _mm512_shuffle_i32x4(p, r, 0xdd));
+		out512(out + o + 512, in ? in + o + 512 : NULL, _mm512_shuffle_i32x4(q, u, 0x88));
+		out512(out + o + 768, in ? in + o + 768 : NULL, _mm512_shuffle_i32x4(q, u, 0xdd));
+	}
+}
+#endif
