@@ -1,14 +1,21 @@
 /* ctgrind on util (ct_eq, ct_select, wipe), and a self-test: with
- * --leaky, a compare that exits early on the first difference runs on a
- * secret, and valgrind must report it (meson: should_fail). */
+ * --leaky, a compare that exits early on the first difference and a
+ * secret-indexed lookup run on a secret, and valgrind must report them
+ * (meson: should_fail). */
 #include <stdint.h>
 #include <string.h>
 
 #include "ct.h"
 #include "haze/crypto.h"
 
-static int leaky_eq(const uint8_t *a, const uint8_t *b, size_t n)
+/* Two classic leaks: an early exit on the first difference and an
+ * S-box style lookup indexed by the secret. noinline keeps the compiler
+ * from folding either into a library call that valgrind intercepts. */
+__attribute__((noinline)) static int leaky_eq(const uint8_t *a, const uint8_t *b, size_t n)
 {
+	static const uint8_t sbox[256] = { 1, 2, 3 };
+	volatile uint8_t t = sbox[a[0]];
+	(void)t;
 	for (size_t i = 0; i < n; i++)
 		if (a[i] != b[i])
 			return 0;
