@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install haze into a temporary prefix, then build and run an out-of-tree
-# program against haze-udp using nothing but pkg-config, linked both
+# program against haze-udp and one against haze-crypto using nothing but pkg-config, linked both
 # dynamically and statically.
 set -euo pipefail
 build=${1:?usage: run.sh BUILDDIR}
@@ -30,3 +30,13 @@ LD_LIBRARY_PATH="$libdir" ldd "$tmp/prog" | grep -q "$libdir/libhaze-udp.so" || 
 "$cc" -static -o "$tmp/prog-static" "$here/prog.c" $(pkg-config --static --cflags --libs haze-udp)
 "$tmp/prog-static"
 echo "PASS install: out-of-tree program built against haze-udp (shared and static)"
+
+# crypto: its area headers install under haze/crypto/.
+pkg-config --print-requires haze-crypto | grep -q haze-core || { echo "FAIL: haze-crypto.pc does not require haze-core"; exit 1; }
+# shellcheck disable=SC2046
+"$cc" -o "$tmp/prog-crypto" "$here/prog-crypto.c" $(pkg-config --cflags --libs haze-crypto)
+LD_LIBRARY_PATH="$libdir" "$tmp/prog-crypto"
+# shellcheck disable=SC2046
+"$cc" -static -o "$tmp/prog-crypto-static" "$here/prog-crypto.c" $(pkg-config --static --cflags --libs haze-crypto)
+"$tmp/prog-crypto-static"
+echo "PASS install: out-of-tree program built against haze-crypto (shared and static)"
