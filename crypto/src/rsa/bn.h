@@ -16,6 +16,12 @@ __extension__ typedef unsigned __int128 u128;
 #define BN_HALF_LIMBS 32 /* a prime of a 4096-bit key */
 #define BN_WIN 4 /* fixed window of the secret exponentiation */
 #define BN_TAB (1u << BN_WIN)
+/* Joint (Shamir) window for primes of up to BN_JOINT_LIMBS limbs: 3 bits
+ * of each exponent per step, a table of a1^i a2^j, i, j < 8, which fits
+ * in the same scratch as the two 4-bit tables of the largest primes. */
+#define BN_JWIN 3
+#define BN_JTAB (1u << (2 * BN_JWIN))
+#define BN_JOINT_LIMBS (2 * BN_TAB * BN_HALF_LIMBS / BN_JTAB)
 
 struct bn_mont;
 typedef void (*bn_mul_fn)(uint64_t *r, const uint64_t *a, const uint64_t *b, const struct bn_mont *M);
@@ -35,6 +41,7 @@ struct bn_mont {
 #define bn_encode hz_crypto_rsa_bn_encode
 #define bn_mont_init hz_crypto_rsa_bn_mont_init
 #define bn_mont_reduce hz_crypto_rsa_bn_mont_reduce
+#define bn_mont_init_factor hz_crypto_rsa_bn_mont_init_factor
 #define bn_mod_add hz_crypto_rsa_bn_mod_add
 #define bn_mod_sub hz_crypto_rsa_bn_mod_sub
 #define bn_mul hz_crypto_rsa_bn_mul
@@ -45,6 +52,8 @@ struct bn_mont {
 #define bn_mul_pick hz_crypto_rsa_bn_mul_pick
 #define bn_mont_mul_adx hz_crypto_rsa_bn_mont_mul_adx
 #define bn_mont_sqr_adx hz_crypto_rsa_bn_mont_sqr_adx
+#define bn_mul_pick_adx hz_crypto_rsa_bn_mul_pick_adx
+#define bn_ct_lookup_avx2 hz_crypto_rsa_bn_ct_lookup_avx2
 
 /* x (nl limbs) = the big-endian src[0..len); len <= 8 nl. */
 void bn_decode(uint64_t *x, size_t nl, const uint8_t *src, size_t len);
@@ -56,6 +65,13 @@ void bn_encode(uint8_t *dst, size_t len, const uint64_t *x, size_t nl);
  * pub != 0 m is public: R^2 is found faster from m's bit length. With pub
  * == 0 the time depends on nl only. */
 void bn_mont_init(struct bn_mont *M, const uint64_t *m, size_t nl, int pub);
+
+/* Set up M for a secret odd factor m (nl limbs) of N's public modulus
+ * whose cofactor is below 2^(64 nl): R^2 mod m comes from N (one
+ * multiplication mod N and one reduction mod m) instead of 66 nl
+ * doublings. Returns 0, doing nothing, when the public sizes do not allow
+ * it. Time depends on nl and N->nl only. */
+int bn_mont_init_factor(struct bn_mont *M, const uint64_t *m, size_t nl, const struct bn_mont *N);
 
 /* r = x R mod m (the Montgomery form of x mod m) for x of xl limbs. */
 void bn_mont_reduce(uint64_t *r, const uint64_t *x, size_t xl, const struct bn_mont *M);
@@ -77,8 +93,10 @@ void bn_mont_pow_pub(uint64_t *r, const uint64_t *a, const uint8_t *e, size_t el
 	const struct bn_mont *M);
 
 /* r = a1^e1 a2^e2 (Montgomery forms) with secret a1, a2, e1, e2 (both
- * exponents big-endian, elen bytes): fixed 4-bit windows, every table
- * entry read under a mask. tab holds 2 BN_TAB M->nl limbs of scratch. */
+ * exponents big-endian, elen bytes): for M->nl <= BN_JOINT_LIMBS a joint
+ * 3+3-bit window over a 64-entry table of a1^i a2^j, else fixed 4-bit
+ * windows per exponent sharing the squarings; every table entry is read
+ * under a mask. tab holds 2 BN_TAB BN_HALF_LIMBS limbs of scratch. */
 void bn_mont_pow2_ct(uint64_t *r, const uint64_t *a1, const uint8_t *e1,
 	const uint64_t *a2, const uint8_t *e2, size_t elen, const struct bn_mont *M,
 	uint64_t *tab);
@@ -90,6 +108,10 @@ void bn_mul_pick(struct bn_mont *M);
 /* BMI2+ADX Montgomery multiplication and squaring (bn_adx.c). */
 void bn_mont_mul_adx(uint64_t *r, const uint64_t *a, const uint64_t *b, const struct bn_mont *M);
 void bn_mont_sqr_adx(uint64_t *r, const uint64_t *a, const uint64_t *b, const struct bn_mont *M);
+/* Sets M->mul and M->sqr to the BMI2+ADX versions for M->nl. */
+void bn_mul_pick_adx(struct bn_mont *M);
+/* r = T[w] of cnt entries, nl % 4 == 0, every entry read (AVX2). */
+void bn_ct_lookup_avx2(uint64_t *r, const uint64_t *T, uint32_t w, size_t nl, uint32_t cnt);
 #endif
 
 #endif

@@ -249,7 +249,8 @@ struct sign_ws {
  * c^d r^(P-2) = m^d r^(e d) r^-1 = m^d (e d = 1 mod P-1, Fermat for the
  * inverse). The second exponent shares the squarings of the first. */
 static void crt_half(struct sign_ws *w, uint64_t *x, const uint8_t *pb, size_t plen,
-	const uint8_t *d, size_t dlen, const struct pubkey *pk, struct hz_crypto_drbg *rng)
+	size_t olen, const uint8_t *d, size_t dlen, const struct pubkey *pk,
+	struct hz_crypto_drbg *rng)
 {
 	struct bn_mont *M = &w->Mp;
 	size_t nlp = (plen + 7) / 8;
@@ -257,7 +258,11 @@ static void crt_half(struct sign_ws *w, uint64_t *x, const uint8_t *pb, size_t p
 	uint32_t borrow = 2;
 
 	bn_decode(w->prime, nlp, pb, plen);
-	bn_mont_init(M, w->prime, nlp, 0);
+	/* R^2 mod P from n's context when the other prime (olen bytes, a
+	 * public length) fits in P's limbs; else the generic set-up. A key
+	 * with n != p q gets a wrong R^2 here and fails the final check. */
+	if ((olen + 7) / 8 > nlp || !bn_mont_init_factor(M, w->prime, nlp, &pk->M))
+		bn_mont_init(M, w->prime, nlp, 0);
 	/* r: nlp + 1 random limbs reduced mod P, bias below 2^-64. */
 	hz_crypto_drbg_generate(rng, w->rnd, 8 * (nlp + 1));
 	bn_decode(w->a, nlp + 1, w->rnd, 8 * (nlp + 1));
@@ -303,10 +308,10 @@ static int priv_op(uint8_t *sig, const struct hz_crypto_rsa_private *key, const 
 
 	bn_decode(w.m, nl, em, pk->k);
 	/* x_q = m^dq mod q (normal form). */
-	crt_half(&w, w.xp, key->q, key->q_len, key->dq, key->dq_len, pk, rng);
+	crt_half(&w, w.xp, key->q, key->q_len, key->p_len, key->dq, key->dq_len, pk, rng);
 	bn_from_mont(w.xq, w.xp, M);
 	/* x_p = m^dp R mod p; M is p from here on. */
-	crt_half(&w, w.xp, key->p, key->p_len, key->dp, key->dp_len, pk, rng);
+	crt_half(&w, w.xp, key->p, key->p_len, key->q_len, key->dp, key->dp_len, pk, rng);
 	/* h = qinv (x_p - x_q) mod p. */
 	bn_mont_reduce(w.a, w.xq, nlq, M);          /* x_q R */
 	bn_mod_sub(w.a, w.xp, w.a, M);              /* (x_p - x_q) R */

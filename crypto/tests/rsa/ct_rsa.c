@@ -2,9 +2,11 @@
  * e are public), and so is every byte the shim hands the DRBG, which
  * makes the blinding value r and the PSS salt secret too. The signature
  * and the return value are public by design (CT_PUBLIC) and are compared
- * with the same signature made from unmarked data. Runs on every path
- * (ct_run: all CPU features, which includes BMI2/ADX under valgrind, then
- * portable), with the 2048-, 3072- and 4096-bit test keys. */
+ * with the same signature made from unmarked data. ct_run runs it with all
+ * CPU features, then portable, with the 2048-, 3072- and 4096-bit test
+ * keys. Valgrind's cpuid shows BMI2 and AVX2 but not ADX, so the first run
+ * checks the AVX2 table scan with the portable Montgomery code; the ADX
+ * kernels are not covered here (see src/rsa/README.md). */
 #include <stdint.h>
 #include <string.h>
 

@@ -411,6 +411,84 @@ static void test_sign_leading_zeros(void **state)
 	assert_memory_equal(sig, sig2048, 256);
 }
 
+/* The Montgomery kernels against each other: BMI2/ADX (fixed 16/32-limb
+ * and generic) vs portable, products and squares of random and extreme
+ * residues; R^2 by long division (public m), by doublings, and from a
+ * multiple of m (bn_mont_init_factor). */
+static uint64_t xs = 0x9e3779b97f4a7c15ull;
+static uint64_t xrand(void)
+{
+	xs ^= xs << 13;
+	xs ^= xs >> 7;
+	xs ^= xs << 17;
+	return xs;
+}
+
+static void test_kernels(void **state)
+{
+	static const size_t sizes[] = { 16, 17, 24, 32, 33, 48, 64 };
+	static struct bn_mont A, P, F, N;
+	uint64_t m[BN_MAX_LIMBS], c[BN_MAX_LIMBS], nn[2 * BN_MAX_LIMBS];
+	uint64_t a[BN_MAX_LIMBS], b[BN_MAX_LIMBS], r1[BN_MAX_LIMBS], r2[BN_MAX_LIMBS];
+	(void)state;
+
+	for (size_t it = 0; it < 7 * 40; it++) {
+		size_t nl = sizes[it % 7];
+		for (size_t j = 0; j < nl; j++)
+			m[j] = xrand();
+		m[0] |= 1;
+		if (it % 3 == 0)
+			m[nl - 1] |= 1ull << 63;
+		if (it % 5 == 0)
+			for (size_t j = 1; j < nl; j++)
+				m[j] = ~0ull;
+		if (it % 7 == 1)
+			m[nl - 1] = 1 + (xrand() >> 60);
+		hz_crypto_cpu_restrict(HZ_CRYPTO_CPU_ALL);
+		bn_mont_init(&A, m, nl, 1);
+		bn_mont_init(&F, m, nl, 0);
+		hz_crypto_cpu_restrict(0);
+		bn_mont_init(&P, m, nl, 1);
+		assert_memory_equal(A.r2, P.r2, 8 * nl);
+		assert_memory_equal(A.r2, F.r2, 8 * nl);
+		for (int k = 0; k < 4; k++) {
+			for (size_t j = 0; j < nl; j++)
+				a[j] = xrand(), b[j] = xrand();
+			P.mul(a, a, P.r2, &P); /* reduce below m */
+			P.mul(b, b, P.r2, &P);
+			if (k == 1 || k == 2) { /* m - 1 */
+				memcpy(a, m, 8 * nl);
+				a[0]--;
+			}
+			if (k == 2)
+				memcpy(b, a, 8 * nl);
+			hz_crypto_cpu_restrict(HZ_CRYPTO_CPU_ALL);
+			A.mul(r1, a, b, &A);
+			P.mul(r2, a, b, &P);
+			assert_memory_equal(r1, r2, 8 * nl);
+			A.sqr(r1, a, a, &A);
+			P.sqr(r2, a, a, &P);
+			assert_memory_equal(r1, r2, 8 * nl);
+			hz_crypto_cpu_restrict(0);
+		}
+		/* m times a cofactor below 2^(64 nl) as the public modulus. */
+		if (nl <= BN_HALF_LIMBS && m[nl - 1] >> 63) {
+			for (int cpu = 0; cpu < 2; cpu++) {
+				hz_crypto_cpu_restrict(cpu ? HZ_CRYPTO_CPU_ALL : 0);
+				for (size_t j = 0; j < nl; j++)
+					c[j] = xrand();
+				c[nl - 1] |= 1ull << 63;
+				c[0] |= 1;
+				bn_mul(nn, m, nl, c, nl);
+				bn_mont_init(&N, nn, 2 * nl, 1);
+				assert_int_equal(bn_mont_init_factor(&F, m, nl, &N), 1);
+				assert_memory_equal(F.r2, P.r2, 8 * nl);
+			}
+		}
+	}
+	hz_crypto_cpu_restrict(HZ_CRYPTO_CPU_ALL);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -421,6 +499,7 @@ static int setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kernels),
 		cmocka_unit_test(test_pkcs1_openssl),
 		cmocka_unit_test(test_sign_verify),
 		cmocka_unit_test(test_verify_edges),
