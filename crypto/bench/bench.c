@@ -8,9 +8,12 @@
  * Throughput is in GB/s over 16 KiB messages (AEAD seal, hash), the rest
  * in operations per second. Higher ratio is better.
  *
- *   haze-bench-crypto [--rounds N] [--slice SECONDS] [--portable] [NAME...]
+ *   haze-bench-crypto [--rounds N] [--slice SECONDS] [--portable]
+ *                     [--cpu-mask HEX] [NAME...]
  * --portable restricts haze to its portable paths (hz_crypto_cpu_restrict),
- * to show what the accelerated ones buy. */
+ * to show what the accelerated ones buy; --cpu-mask keeps only the
+ * HZ_CRYPTO_CPU_* bits given (e.g. 0x7f: no AVX-512, VAES, SHA-NI or ADX,
+ * as on an older CPU). */
 #define _POSIX_C_SOURCE 200809L
 #include <openssl/evp.h>
 #include <openssl/ec.h>
@@ -485,13 +488,15 @@ int main(int argc, char **argv)
 			slice = atof(argv[++i]);
 		} else if (strcmp(argv[i], "--portable") == 0) {
 			hz_crypto_cpu_restrict(0);
+		} else if (strcmp(argv[i], "--cpu-mask") == 0 && i + 1 < argc) {
+			hz_crypto_cpu_restrict((uint32_t)strtoul(argv[++i], NULL, 16));
 		} else {
 			int found = 0;
 			for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++)
 				if (strcmp(argv[i], all[k].name) == 0)
 					used[k] = 1, found = 1;
 			if (!found) {
-				fprintf(stderr, "usage: %s [--rounds N] [--slice S] [--portable] [NAME...]\n", argv[0]);
+				fprintf(stderr, "usage: %s [--rounds N] [--slice S] [--portable] [--cpu-mask HEX] [NAME...]\n", argv[0]);
 				return 2;
 			}
 			want = 1;
