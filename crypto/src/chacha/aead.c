@@ -6,23 +6,59 @@
 static const uint8_t zeros[16];
 
 /* RFC 8439 §2.8: the Poly1305 input is aad || pad16 || ct || pad16 ||
- * le64(aad_len) || le64(ct_len). */
+ * le64(aad_len) || le64(ct_len). tag_start absorbs aad || pad16 (so the
+ * context holds no partial block afterwards), tag_finish the rest after
+ * ct. */
+static void tag_start(struct hz_crypto_poly1305 *p, const uint8_t polykey[32], const uint8_t *aad,
+	size_t aad_len)
+{
+	hz_crypto_poly1305_init(p, polykey);
+	hz_crypto_poly1305_update(p, aad, aad_len);
+	hz_crypto_poly1305_update(p, zeros, (16 - aad_len % 16) % 16);
+}
+
+static void tag_finish(struct hz_crypto_poly1305 *p, uint8_t tag[16], size_t aad_len, size_t len)
+{
+	uint8_t lens[16];
+
+	hz_crypto_poly1305_update(p, zeros, (16 - len % 16) % 16);
+	hz_crypto_st_le64(lens, (uint64_t)aad_len);
+	hz_crypto_st_le64(lens + 8, (uint64_t)len);
+	hz_crypto_poly1305_update(p, lens, 16);
+	hz_crypto_poly1305_final(p, tag);
+}
+
 static void aead_tag(uint8_t tag[16], const uint8_t polykey[32], const uint8_t *aad, size_t aad_len,
 	const uint8_t *ct, size_t len)
 {
 	struct hz_crypto_poly1305 p;
-	uint8_t lens[16];
 
-	hz_crypto_poly1305_init(&p, polykey);
-	hz_crypto_poly1305_update(&p, aad, aad_len);
-	hz_crypto_poly1305_update(&p, zeros, (16 - aad_len % 16) % 16);
+	tag_start(&p, polykey, aad, aad_len);
 	hz_crypto_poly1305_update(&p, ct, len);
-	hz_crypto_poly1305_update(&p, zeros, (16 - len % 16) % 16);
-	hz_crypto_st_le64(lens, (uint64_t)aad_len);
-	hz_crypto_st_le64(lens + 8, (uint64_t)len);
-	hz_crypto_poly1305_update(&p, lens, 16);
-	hz_crypto_poly1305_final(&p, tag);
+	tag_finish(&p, tag, aad_len, len);
 }
+
+#if HZ_CRYPTO_ACCEL
+/* Seal on AVX2 CPUs without AVX-512: the ChaCha20 kernel encrypting
+ * 512-byte chunk i also absorbs the ciphertext of chunk i - 1 into
+ * Poly1305 with scalar multiplies, which run beside the vector rounds
+ * almost for free (0.9 instead of 0.9 + 0.4 cycles/byte). Needs
+ * len >= 1024; p has absorbed aad || pad16 (buf_len == 0). */
+static void seal_stitched(uint32_t st[16], struct hz_crypto_poly1305 *p, uint8_t *out, const uint8_t *in,
+	size_t len)
+{
+	size_t n = len / 512;
+
+	hz_crypto_chacha_avx2_8(out, in, st);
+	st[12] += 8;
+	for (size_t i = 1; i < n; i++) {
+		hz_crypto_chacha_avx2_8_poly(out + 512 * i, in + 512 * i, st, p->h, p->r, out + 512 * (i - 1));
+		st[12] += 8;
+	}
+	hz_crypto_chacha_walk(st, out + 512 * n, in + 512 * n, len - 512 * n, 0);
+	hz_crypto_poly1305_update(p, out + 512 * (n - 1), 512 + len - 512 * n);
+}
+#endif
 
 /* out = (in ^ keystream) & mask, through a keystream buffer, so no
  * plaintext ever reaches out when mask is 0 (a rejected tag). */
@@ -77,8 +113,20 @@ void hz_crypto_chacha20_poly1305_seal(uint8_t *out, uint8_t tag[16], const uint8
 	uint8_t polykey[32];
 
 	ietf_start(st, polykey, key, nonce);
-	hz_crypto_chacha_walk(st, out, in, len, 0);
-	aead_tag(tag, polykey, aad, aad_len, out, len);
+#if HZ_CRYPTO_ACCEL
+	if (len >= 1024 && (hz_crypto_cpu_features() & (HZ_CRYPTO_CPU_AVX2 | HZ_CRYPTO_CPU_AVX512F)) ==
+			HZ_CRYPTO_CPU_AVX2) {
+		struct hz_crypto_poly1305 p;
+
+		tag_start(&p, polykey, aad, aad_len);
+		seal_stitched(st, &p, out, in, len);
+		tag_finish(&p, tag, aad_len, len);
+	} else
+#endif
+	{
+		hz_crypto_chacha_walk(st, out, in, len, 0);
+		aead_tag(tag, polykey, aad, aad_len, out, len);
+	}
 	hz_crypto_wipe(st, sizeof(st));
 	hz_crypto_wipe(polykey, sizeof(polykey));
 }

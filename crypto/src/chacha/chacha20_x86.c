@@ -96,21 +96,82 @@ static inline void out256(uint8_t *out, const uint8_t *in, __m256i v)
 	_mm256_storeu_si256((__m256i *)(void *)out, v);
 }
 
+/* Two quarter rounds side by side. */
+#define QR2(a0, b0, c0, d0, a1, b1, c1, d1) do {                                 \
+		x[a0] = ADD(x[a0], x[b0]); x[a1] = ADD(x[a1], x[b1]);             \
+		x[d0] = ROT16(XOR(x[d0], x[a0])); x[d1] = ROT16(XOR(x[d1], x[a1])); \
+		x[c0] = ADD(x[c0], x[d0]); x[c1] = ADD(x[c1], x[d1]);             \
+		x[b0] = ROT12(XOR(x[b0], x[c0])); x[b1] = ROT12(XOR(x[b1], x[c1])); \
+		x[a0] = ADD(x[a0], x[b0]); x[a1] = ADD(x[a1], x[b1]);             \
+		x[d0] = ROT8(XOR(x[d0], x[a0])); x[d1] = ROT8(XOR(x[d1], x[a1]));  \
+		x[c0] = ADD(x[c0], x[d0]); x[c1] = ADD(x[c1], x[d1]);             \
+		x[b0] = ROT7(XOR(x[b0], x[c0])); x[b1] = ROT7(XOR(x[b1], x[c1]));  \
+	} while (0)
+
+/* The 8-block kernel; with pm != NULL it also absorbs 32 Poly1305 blocks
+ * from pm, a few per double round, so the scalar multiplies overlap the
+ * vector rounds (always inlined: pm is a constant in each caller). */
 HZ_CRYPTO_TARGET("avx2")
-void hz_crypto_chacha_avx2_8(uint8_t *out, const uint8_t *in, const uint32_t st[16])
+static inline __attribute__((always_inline)) void avx2_8(uint8_t *out, const uint8_t *in,
+	const uint32_t st[16], uint64_t h[3], const uint64_t r[2], const uint8_t *pm)
 {
 	const __m256i r16 = _mm256_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
 		2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
 	const __m256i r8 = _mm256_setr_epi8(3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14,
 		3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14);
+	volatile __m256i cm[4];
 	__m256i x[16], t[16];
+	uint64_t h0 = 0, h1 = 0, h2 = 0, r0 = 0, r1 = 0, s1 = 0;
 
+	if (pm) {
+		h0 = h[0];
+		h1 = h[1];
+		h2 = h[2];
+		r0 = r[0];
+		r1 = r[1];
+		s1 = r1 + (r1 >> 2);
+	}
 	_Pragma("GCC unroll 16")
 	for (int i = 0; i < 16; i++)
 		x[i] = _mm256_set1_epi32((int)st[i]);
 	x[12] = _mm256_add_epi32(x[12], _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-	for (int i = 0; i < 10; i++)
-		DOUBLE_ROUND();
+	/* 16 state vectors and a rotation temporary do not fit in 16 ymm
+	 * registers. Rather than leave the spills to the compiler (which
+	 * puts reloads on the critical path), two of the four c words live
+	 * in cm at any time, swapped between pairs of quarter rounds when
+	 * they are off the critical path. */
+	cm[2] = x[10];
+	cm[3] = x[11];
+	for (int i = 0; i < 10; i++) {
+		if (pm) {
+			/* 4 + 4 + 8 * 3 = 32 blocks over the 10 double rounds */
+			for (int j = 0; j < (i < 2 ? 4 : 3); j++) {
+				HZ_POLY1305_BLOCK(h0, h1, h2, r0, r1, s1, pm, 1);
+				pm += 16;
+			}
+		}
+		QR2(0, 4, 8, 12, 1, 5, 9, 13);
+		cm[0] = x[8];
+		cm[1] = x[9];
+		x[10] = cm[2];
+		x[11] = cm[3];
+		QR2(2, 6, 10, 14, 3, 7, 11, 15);
+		QR2(0, 5, 10, 15, 1, 6, 11, 12);
+		cm[2] = x[10];
+		cm[3] = x[11];
+		x[8] = cm[0];
+		x[9] = cm[1];
+		QR2(2, 7, 8, 13, 3, 4, 9, 14);
+	}
+	x[10] = cm[2];
+	x[11] = cm[3];
+	for (int i = 0; i < 4; i++)
+		cm[i] = _mm256_setzero_si256();
+	if (pm) {
+		h[0] = h0;
+		h[1] = h1;
+		h[2] = h2;
+	}
 	_Pragma("GCC unroll 16")
 	for (int i = 0; i < 16; i++) {
 		__m256i s = _mm256_set1_epi32((int)st[i]);
@@ -146,12 +207,26 @@ void hz_crypto_chacha_avx2_8(uint8_t *out, const uint8_t *in, const uint32_t st[
 	}
 }
 
+HZ_CRYPTO_TARGET("avx2")
+void hz_crypto_chacha_avx2_8(uint8_t *out, const uint8_t *in, const uint32_t st[16])
+{
+	avx2_8(out, in, st, NULL, NULL, NULL);
+}
+
+HZ_CRYPTO_TARGET("avx2")
+void hz_crypto_chacha_avx2_8_poly(uint8_t *out, const uint8_t *in, const uint32_t st[16], uint64_t h[3],
+	const uint64_t r[2], const uint8_t *pm)
+{
+	avx2_8(out, in, st, h, r, pm);
+}
+
 #undef ADD
 #undef XOR
 #undef ROT16
 #undef ROT8
 #undef ROT12
 #undef ROT7
+#undef QR2
 
 /* --- AVX-512F, 16 blocks -------------------------------------------------- */
 #define ADD(a, b) _mm512_add_epi32(a, b)

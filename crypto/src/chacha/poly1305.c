@@ -8,10 +8,7 @@ __extension__ typedef unsigned __int128 u128;
 #define M42 0x3ffffffffffull
 
 /* h = (h + m) * r mod 2^130 - 5 for nblocks 16-byte blocks; hibit is the
- * 2^128 bit (1 for full blocks, 0 for the padded last one, §2.5.1).
- * r is clamped, so r1 is a multiple of 4 and h1 * r1 * 2^128 equals
- * h1 * (r1 / 4) * 2^130 = 5 * h1 * (r1 / 4): s1 = r1 + r1 / 4 folds it. The
- * result is only partly reduced: h2 stays below 8. */
+ * 2^128 bit (1 for full blocks, 0 for the padded last one, §2.5.1). */
 static void poly_blocks(uint64_t h[3], const uint64_t r[2], const uint8_t *m, size_t nblocks,
 	uint64_t hibit)
 {
@@ -19,31 +16,7 @@ static void poly_blocks(uint64_t h[3], const uint64_t r[2], const uint8_t *m, si
 	uint64_t h0 = h[0], h1 = h[1], h2 = h[2];
 
 	while (nblocks--) {
-		u128 d0, d1, t;
-		uint64_t d2, c;
-
-		t = (u128)h0 + hz_crypto_le64(m);
-		h0 = (uint64_t)t;
-		t = (u128)h1 + hz_crypto_le64(m + 8) + (uint64_t)(t >> 64);
-		h1 = (uint64_t)t;
-		h2 += (uint64_t)(t >> 64) + hibit;
-
-		d0 = (u128)h0 * r0 + (u128)h1 * s1;
-		d1 = (u128)h0 * r1 + (u128)h1 * r0 + (u128)h2 * s1;
-		d2 = h2 * r0;
-
-		h0 = (uint64_t)d0;
-		d1 += (uint64_t)(d0 >> 64);
-		h1 = (uint64_t)d1;
-		d2 += (uint64_t)(d1 >> 64);
-		/* Bits from 2^130 up come back times 5. */
-		c = (d2 >> 2) + (d2 & ~(uint64_t)3);
-		h2 = d2 & 3;
-		t = (u128)h0 + c;
-		h0 = (uint64_t)t;
-		t = (u128)h1 + (uint64_t)(t >> 64);
-		h1 = (uint64_t)t;
-		h2 += (uint64_t)(t >> 64);
+		HZ_POLY1305_BLOCK(h0, h1, h2, r0, r1, s1, m, hibit);
 		m += 16;
 	}
 	h[0] = h0;
@@ -82,8 +55,44 @@ static void powers(struct hz_crypto_poly1305 *p)
 	rp[2] = p->r[1] >> 24;
 	for (int i = 1; i < 8; i++)
 		mul44(rp + 3 * i, rp + 3 * (i - 1), rp);
-	p->rp_ready = 1;
+	p->rp_ready |= 1;
 }
+
+/* r^1..r^4 in radix 2^26 for the AVX2 kernel; the powers come from the
+ * scalar code ((x + 0) * r with no 2^128 bit) and are carried so every
+ * limb is below 2^26 + 2. */
+static void powers26(struct hz_crypto_poly1305 *p)
+{
+	static const uint8_t zero[16];
+	uint64_t x[3] = { p->r[0], p->r[1], 0 };
+	uint32_t *q = p->rq;
+
+	for (int i = 0; i < 4; i++, q += 5) {
+		uint64_t l0, l1, l4, c;
+
+		if (i)
+			poly_blocks(x, p->r, zero, 1, 0);
+		l0 = x[0] & 0x3ffffff;
+		l1 = (x[0] >> 26) & 0x3ffffff;
+		q[2] = (uint32_t)((x[0] >> 52 | x[1] << 12) & 0x3ffffff);
+		q[3] = (uint32_t)((x[1] >> 14) & 0x3ffffff);
+		l4 = x[1] >> 40 | x[2] << 24;
+		c = l4 >> 26;
+		q[4] = (uint32_t)(l4 & 0x3ffffff);
+		l0 += c * 5;
+		l1 += l0 >> 26;
+		q[0] = (uint32_t)(l0 & 0x3ffffff);
+		q[1] = (uint32_t)l1;
+	}
+	hz_crypto_wipe(x, sizeof(x));
+	p->rp_ready |= 2;
+}
+#endif
+
+/* Below this many blocks the AVX2 kernel's setup and final 4-lane
+ * multiply cost more than it saves. */
+#ifndef POLY_AVX2_MIN
+#define POLY_AVX2_MIN 16
 #endif
 
 /* Full blocks through the widest path. */
@@ -96,9 +105,18 @@ static void blocks(struct hz_crypto_poly1305 *p, const uint8_t *m, size_t nblock
 			(HZ_CRYPTO_CPU_AVX512F | HZ_CRYPTO_CPU_AVX512IFMA)) {
 		size_t nv = nblocks & ~(size_t)7;
 
-		if (!p->rp_ready)
+		if (!(p->rp_ready & 1))
 			powers(p);
 		hz_crypto_poly1305_ifma_blocks(p->h, p->rp, m, nv);
+		m += 16 * nv;
+		nblocks -= nv;
+	} else if (nblocks >= POLY_AVX2_MIN && (hz_crypto_cpu_features() & HZ_CRYPTO_CPU_AVX2)) {
+		/* CPUs without IFMA: 4 lanes of 26-bit limbs. */
+		size_t nv = nblocks & ~(size_t)3;
+
+		if (!(p->rp_ready & 2))
+			powers26(p);
+		hz_crypto_poly1305_avx2_blocks(p->h, p->rq, m, nv);
 		m += 16 * nv;
 		nblocks -= nv;
 	}

@@ -1,7 +1,8 @@
 /* chacha: RFC 8439 vectors (§2.1.1 - §2.8.2, Appendix A.1 - A.5),
  * draft-irtf-cfrg-xchacha-03 vectors, every accelerated path against the
- * portable one for lengths 0..600 and split updates, the 64-bit counter
- * carry, chacha20-poly1305@openssh.com round trips and tampering. */
+ * portable one for lengths 0..600 and split updates (AEAD seal to 2600
+ * bytes for the stitched path), the 64-bit counter carry,
+ * chacha20-poly1305@openssh.com round trips and tampering. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,11 +20,16 @@ static const uint8_t key_00_1f[32] = {
 	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
 };
 
-/* CPU masks that select each path: all, no AVX-512 (AVX2 ChaCha20,
- * scalar Poly1305), SSSE3 only, AVX-512 + IFMA alone (portable tails). */
+/* CPU masks that select each path: all (AVX-512 ChaCha20, IFMA
+ * Poly1305), no AVX-512 (AVX2 ChaCha20 and Poly1305), 0x7f (a typical
+ * AVX2 server: AES-NI ... BMI2), AVX-512F without IFMA (AVX-512 ChaCha20,
+ * AVX2 Poly1305), SSSE3 only (scalar Poly1305), AVX-512 + IFMA alone
+ * (portable ChaCha20 tails), AVX2 alone. */
 static const uint32_t path_masks[] = {
 	HZ_CRYPTO_CPU_ALL,
 	HZ_CRYPTO_CPU_ALL & ~(uint32_t)HZ_CRYPTO_CPU_AVX512F,
+	0x7f,
+	HZ_CRYPTO_CPU_ALL & ~(uint32_t)HZ_CRYPTO_CPU_AVX512IFMA,
 	HZ_CRYPTO_CPU_SSSE3,
 	HZ_CRYPTO_CPU_AVX512F | HZ_CRYPTO_CPU_AVX512IFMA,
 	HZ_CRYPTO_CPU_AVX2,
@@ -426,6 +432,82 @@ static void test_paths_poly1305(void **state)
 	hz_crypto_cpu_restrict(HZ_CRYPTO_CPU_ALL);
 }
 
+/* One context fed under changing CPU masks (each path keeps its own
+ * powers of r in the context), chunks long enough for the vector kernels,
+ * and every split point of a 40-block message on the AVX2 path. */
+static void test_poly1305_switch(void **state)
+{
+	(void)state;
+	static uint8_t msg[4096];
+	static const uint32_t masks[] = { HZ_CRYPTO_CPU_ALL, 0x7f, 0, HZ_CRYPTO_CPU_SSSE3 };
+	uint8_t key[32], ref[16], out[16];
+	for (int iter = 0; iter < 40; iter++) {
+		size_t len = 256 + (size_t)rnd8() * 15;
+		rnd(key, 32);
+		rnd(msg, len);
+		hz_crypto_cpu_restrict(0);
+		hz_crypto_poly1305(ref, key, msg, len);
+		struct hz_crypto_poly1305 ctx;
+		hz_crypto_poly1305_init(&ctx, key);
+		for (size_t off = 0, k = (size_t)iter; off < len; k++) {
+			size_t n = 256 + (size_t)rnd8() * 3;
+			if (n > len - off)
+				n = len - off;
+			hz_crypto_cpu_restrict(masks[k % 4]);
+			hz_crypto_poly1305_update(&ctx, msg + off, n);
+			off += n;
+		}
+		hz_crypto_poly1305_final(&ctx, out);
+		assert_memory_equal(out, ref, 16);
+	}
+	rnd(key, 32);
+	hz_crypto_cpu_restrict(0);
+	hz_crypto_poly1305(ref, key, msg, 640);
+	hz_crypto_cpu_restrict(0x7f);
+	for (size_t a = 0; a <= 640; a++) {
+		struct hz_crypto_poly1305 ctx;
+		hz_crypto_poly1305_init(&ctx, key);
+		hz_crypto_poly1305_update(&ctx, msg, a);
+		hz_crypto_poly1305_update(&ctx, msg + a, 640 - a);
+		hz_crypto_poly1305_final(&ctx, out);
+		assert_memory_equal(out, ref, 16);
+	}
+	hz_crypto_cpu_restrict(HZ_CRYPTO_CPU_ALL);
+}
+
+/* Seal from 1 KB on, where AVX2 CPUs without AVX-512 take the stitched
+ * ChaCha20 + Poly1305 path: every length 1000..2600 (chunk edges, all
+ * tails), aad lengths that do and do not fill a block, in place too. */
+static void test_aead_stitched(void **state)
+{
+	(void)state;
+	static uint8_t in[2600], ct[2600], ref[2600], pt[2600];
+	uint8_t key[32], nonce[12], aad[40], tag[16], rtag[16];
+	rnd(in, sizeof(in));
+	for (size_t len = 1000; len <= sizeof(in); len++) {
+		size_t aad_len = len % 41;
+		rnd(key, 32);
+		rnd(nonce, 12);
+		rnd(aad, sizeof(aad));
+		hz_crypto_cpu_restrict(0);
+		hz_crypto_chacha20_poly1305_seal(ref, rtag, key, nonce, aad, aad_len, in, len);
+		for (size_t p = 0; p < NPATHS; p++) {
+			hz_crypto_cpu_restrict(path_masks[p]);
+			hz_crypto_chacha20_poly1305_seal(ct, tag, key, nonce, aad, aad_len, in, len);
+			assert_memory_equal(ct, ref, len);
+			assert_memory_equal(tag, rtag, 16);
+			memcpy(pt, in, len);
+			hz_crypto_chacha20_poly1305_seal(pt, tag, key, nonce, aad, aad_len, pt, len);
+			assert_memory_equal(pt, ref, len);
+			assert_memory_equal(tag, rtag, 16);
+			assert_int_equal(hz_crypto_chacha20_poly1305_open(pt, key, nonce, aad, aad_len, pt, len, tag),
+				HZ_OK);
+			assert_memory_equal(pt, in, len);
+		}
+	}
+	hz_crypto_cpu_restrict(HZ_CRYPTO_CPU_ALL);
+}
+
 static void test_paths_aead(void **state)
 {
 	(void)state;
@@ -581,7 +663,9 @@ int main(void)
 		cmocka_unit_test(test_paths_chacha20),
 		cmocka_unit_test(test_paths_djb),
 		cmocka_unit_test(test_paths_poly1305),
+		cmocka_unit_test(test_poly1305_switch),
 		cmocka_unit_test(test_paths_aead),
+		cmocka_unit_test(test_aead_stitched),
 		cmocka_unit_test(test_aead_tamper),
 		cmocka_unit_test(test_ssh),
 	};

@@ -5,13 +5,15 @@
  * Nothing here allocates. Every function runs in time that depends only on
  * the lengths, never on keys, nonces, plaintext or tags. Secret temporaries
  * are wiped before return. Accelerated paths (SSSE3 / AVX2 / AVX-512 for
- * ChaCha20, AVX-512 IFMA for Poly1305) are chosen per call from
+ * ChaCha20, AVX-512 IFMA or AVX2 for Poly1305, AVX2 ChaCha20 stitched with
+ * Poly1305 for seal on CPUs without AVX-512) are chosen per call from
  * hz_crypto_cpu_features() and give the same bytes as the portable code.
  *
- * Stack (measured with -fstack-usage, gcc -O2/-O3): ChaCha20, Poly1305 and
- * seal stay under 2.2 KB (a 1 KB keystream buffer for a partial last batch
- * plus a kernel frame of up to 1 KB); the open functions under 3.5 KB
- * (another 1 KB buffer: a rejected ciphertext is never decrypted in out). */
+ * Stack (measured with -fstack-usage, gcc -O3): ChaCha20 and Poly1305 stay
+ * under 2.2 KB (a 1 KB keystream buffer for a partial last batch plus a
+ * kernel frame of up to 1 KB), seal under 2.7 KB; the open functions under
+ * 3.8 KB (another 1 KB buffer: a rejected ciphertext is never decrypted in
+ * out). */
 #ifndef HAZE_CRYPTO_CHACHA_H
 #define HAZE_CRYPTO_CHACHA_H
 
@@ -55,10 +57,11 @@ struct hz_crypto_poly1305 {
 	uint64_t h[3];       /* accumulator, radix 2^64 */
 	uint64_t r[2];       /* clamped r */
 	uint64_t s[2];       /* the pad, added at the end */
-	uint64_t rp[24];     /* r^1..r^8, radix 2^44, for the vector path */
+	uint64_t rp[24];     /* r^1..r^8, radix 2^44, for the AVX-512 IFMA path */
+	uint32_t rq[20];     /* r^1..r^4, radix 2^26, for the AVX2 path */
 	uint8_t buf[16];     /* partial block */
 	uint32_t buf_len;
-	uint32_t rp_ready;   /* rp has been computed */
+	uint32_t rp_ready;   /* bit 0: rp computed, bit 1: rq computed */
 };
 
 /* Start a MAC with the 32-byte one-time key (r || s). */
