@@ -105,6 +105,10 @@ static unsigned pick(uint32_t f, chacha_kernel *k)
 		*k = hz_crypto_chacha_ssse3_4;
 		return 4;
 	}
+	if (f & HZ_CRYPTO_CPU_SSE2) {
+		*k = hz_crypto_chacha_sse2_4;
+		return 4;
+	}
 	return 0;
 }
 

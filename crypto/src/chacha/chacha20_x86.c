@@ -1,5 +1,5 @@
 /* ChaCha20 kernels for x86-64: 4 blocks in SSE registers (SSSE3 byte
- * shuffles for the 16- and 8-bit rotations), 8 in AVX2, 16 in AVX-512F
+ * shuffles for the 16- and 8-bit rotations, or plain SSE2), 8 in AVX2, 16 in AVX-512F
  * (native rotate). All keep one state word per register, a block per lane
  * ("vertical" layout), so a round is plain lane-wise arithmetic; the
  * blocks are transposed back to byte order at the end. Chosen at run time
@@ -21,15 +21,13 @@
 		QRV(0, 5, 10, 15); QRV(1, 6, 11, 12); QRV(2, 7, 8, 13); QRV(3, 4, 9, 14); \
 	} while (0)
 
-/* --- SSSE3, 4 blocks ----------------------------------------------------- */
+/* --- SSE2 and SSSE3, 4 blocks -------------------------------------------- */
 #define ADD(a, b) _mm_add_epi32(a, b)
 #define XOR(a, b) _mm_xor_si128(a, b)
-#define ROT16(v) _mm_shuffle_epi8(v, r16)
-#define ROT8(v) _mm_shuffle_epi8(v, r8)
 #define ROT12(v) _mm_or_si128(_mm_slli_epi32(v, 12), _mm_srli_epi32(v, 20))
 #define ROT7(v) _mm_or_si128(_mm_slli_epi32(v, 7), _mm_srli_epi32(v, 25))
 
-HZ_CRYPTO_TARGET("ssse3")
+/* SSE2 only (baseline x86-64), so both kernels can inline it. */
 static inline void out128(uint8_t *out, const uint8_t *in, __m128i v)
 {
 	if (in)
@@ -37,41 +35,30 @@ static inline void out128(uint8_t *out, const uint8_t *in, __m128i v)
 	_mm_storeu_si128((__m128i *)(void *)out, v);
 }
 
-HZ_CRYPTO_TARGET("ssse3")
-void hz_crypto_chacha_ssse3_4(uint8_t *out, const uint8_t *in, const uint32_t st[16])
-{
-	const __m128i r16 = _mm_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+#define KERNEL_NAME hz_crypto_chacha_ssse3_4
+#define KERNEL_TARGET "ssse3"
+#define KERNEL_CONSTS                                                                                  \
+	const __m128i r16 = _mm_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);      \
 	const __m128i r8 = _mm_setr_epi8(3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14);
-	__m128i x[16], s[16];
+#define ROT16(v) _mm_shuffle_epi8(v, r16)
+#define ROT8(v) _mm_shuffle_epi8(v, r8)
+#include "chacha20_sse_body.h"
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+#undef KERNEL_CONSTS
+#undef ROT16
+#undef ROT8
 
-	_Pragma("GCC unroll 16")
-	for (int i = 0; i < 16; i++)
-		s[i] = _mm_set1_epi32((int)st[i]);
-	s[12] = _mm_add_epi32(s[12], _mm_setr_epi32(0, 1, 2, 3));
-	_Pragma("GCC unroll 16")
-	for (int i = 0; i < 16; i++)
-		x[i] = s[i];
-	for (int i = 0; i < 10; i++)
-		DOUBLE_ROUND();
-	_Pragma("GCC unroll 16")
-	for (int i = 0; i < 16; i++)
-		x[i] = _mm_add_epi32(x[i], s[i]);
-	/* 4x4 transposes: group g (words 4g..4g+3) of block b goes to
-	 * bytes 64b + 16g. */
-	_Pragma("GCC unroll 16")
-	for (int g = 0; g < 4; g++) {
-		__m128i a0 = _mm_unpacklo_epi32(x[4 * g], x[4 * g + 1]);
-		__m128i a1 = _mm_unpacklo_epi32(x[4 * g + 2], x[4 * g + 3]);
-		__m128i a2 = _mm_unpackhi_epi32(x[4 * g], x[4 * g + 1]);
-		__m128i a3 = _mm_unpackhi_epi32(x[4 * g + 2], x[4 * g + 3]);
-		size_t o = 16 * (size_t)g;
-
-		out128(out + o, in ? in + o : NULL, _mm_unpacklo_epi64(a0, a1));
-		out128(out + o + 64, in ? in + o + 64 : NULL, _mm_unpackhi_epi64(a0, a1));
-		out128(out + o + 128, in ? in + o + 128 : NULL, _mm_unpacklo_epi64(a2, a3));
-		out128(out + o + 192, in ? in + o + 192 : NULL, _mm_unpackhi_epi64(a2, a3));
-	}
-}
+#define KERNEL_NAME hz_crypto_chacha_sse2_4
+#define KERNEL_TARGET "sse2"
+#define KERNEL_CONSTS
+/* Swap the 16-bit halves of every word; 8 by shifts. */
+#define ROT16(v) _mm_shufflehi_epi16(_mm_shufflelo_epi16(v, 0xb1), 0xb1)
+#define ROT8(v) _mm_or_si128(_mm_slli_epi32(v, 8), _mm_srli_epi32(v, 24))
+#include "chacha20_sse_body.h"
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+#undef KERNEL_CONSTS
 
 #undef ADD
 #undef XOR

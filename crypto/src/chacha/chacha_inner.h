@@ -56,6 +56,7 @@ __extension__ typedef unsigned __int128 hz_crypto_u128;
  * changed; word 12 advances by one per block modulo 2^32). in may be NULL
  * (keystream only). */
 void hz_crypto_chacha_ssse3_4(uint8_t *out, const uint8_t *in, const uint32_t st[16]);
+void hz_crypto_chacha_sse2_4(uint8_t *out, const uint8_t *in, const uint32_t st[16]);
 void hz_crypto_chacha_avx2_8(uint8_t *out, const uint8_t *in, const uint32_t st[16]);
 /* The AVX2 kernel stitched with scalar Poly1305: 8 ChaCha20 blocks as
  * above while absorbing the 32 full Poly1305 blocks at pm (512 bytes, with

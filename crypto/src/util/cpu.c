@@ -20,6 +20,8 @@ static uint32_t detect(void)
 	if (max < 1)
 		return 0;
 	__cpuid(1, a, b, c, d);
+	if (d & bit_SSE2)
+		f |= HZ_CRYPTO_CPU_SSE2;
 	if (c & bit_SSSE3)
 		f |= HZ_CRYPTO_CPU_SSSE3;
 	if (c & bit_SSE4_1)

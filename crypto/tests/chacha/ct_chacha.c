@@ -29,14 +29,18 @@ static void setup(void)
 	CT_SECRET(pt, sizeof(pt));
 }
 
-/* fn under the current features, then with SSSE3 alone (if present). */
+/* fn under the current features, then with SSSE3 alone and SSE2 alone
+ * (when present), so every 4-block kernel is checked. */
 static void both(void (*fn)(void))
 {
+	static const uint32_t alone[] = { HZ_CRYPTO_CPU_SSSE3, HZ_CRYPTO_CPU_SSE2 };
 	uint32_t f = hz_crypto_cpu_features();
 	setup();
 	fn();
-	if (f & HZ_CRYPTO_CPU_SSSE3) {
-		hz_crypto_cpu_restrict(HZ_CRYPTO_CPU_SSSE3);
+	for (size_t i = 0; i < sizeof(alone) / sizeof(alone[0]); i++) {
+		if (!(f & alone[i]))
+			continue;
+		hz_crypto_cpu_restrict(alone[i]);
 		setup();
 		fn();
 		hz_crypto_cpu_restrict(f);

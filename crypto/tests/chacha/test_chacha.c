@@ -23,7 +23,8 @@ static const uint8_t key_00_1f[32] = {
 /* CPU masks that select each path: all (AVX-512 ChaCha20, IFMA
  * Poly1305), no AVX-512 (AVX2 ChaCha20 and Poly1305), 0x7f (a typical
  * AVX2 server: AES-NI ... BMI2), AVX-512F without IFMA (AVX-512 ChaCha20,
- * AVX2 Poly1305), SSSE3 only (scalar Poly1305), AVX-512 + IFMA alone
+ * AVX2 Poly1305), SSSE3 only (scalar Poly1305), SSE2 only (the SSE2
+ * ChaCha20 kernel), AVX-512 + IFMA alone
  * (portable ChaCha20 tails), AVX2 alone. */
 static const uint32_t path_masks[] = {
 	HZ_CRYPTO_CPU_ALL,
@@ -31,6 +32,7 @@ static const uint32_t path_masks[] = {
 	0x7f,
 	HZ_CRYPTO_CPU_ALL & ~(uint32_t)HZ_CRYPTO_CPU_AVX512IFMA,
 	HZ_CRYPTO_CPU_SSSE3,
+	HZ_CRYPTO_CPU_SSE2,
 	HZ_CRYPTO_CPU_AVX512F | HZ_CRYPTO_CPU_AVX512IFMA,
 	HZ_CRYPTO_CPU_AVX2,
 };
@@ -439,7 +441,7 @@ static void test_poly1305_switch(void **state)
 {
 	(void)state;
 	static uint8_t msg[4096];
-	static const uint32_t masks[] = { HZ_CRYPTO_CPU_ALL, 0x7f, 0, HZ_CRYPTO_CPU_SSSE3 };
+	static const uint32_t masks[] = { HZ_CRYPTO_CPU_ALL, 0x7f, 0, HZ_CRYPTO_CPU_SSSE3, HZ_CRYPTO_CPU_SSE2 };
 	uint8_t key[32], ref[16], out[16];
 	for (int iter = 0; iter < 40; iter++) {
 		size_t len = 256 + (size_t)rnd8() * 15;

@@ -18,7 +18,8 @@ void hz_crypto_ct_select(void *out, const void *a, const void *b, size_t len, ui
 /* Overwrite len bytes with zeros in a way the compiler may not remove. */
 void hz_crypto_wipe(void *p, size_t len);
 
-/* CPU features seen by the dispatcher (x86-64; 0 elsewhere or in a
+/* CPU features seen by the dispatcher (x86-64, where SSE2 is always set;
+ * 0 elsewhere or in a
  * -Dcrypto_portable=true build). AVX and AVX-512 bits are set only when the
  * OS saves the registers (XCR0). */
 #define HZ_CRYPTO_CPU_SSSE3      (1u << 0)
@@ -36,7 +37,8 @@ void hz_crypto_wipe(void *p, size_t len);
 #define HZ_CRYPTO_CPU_AVX512IFMA (1u << 12)
 #define HZ_CRYPTO_CPU_VAES       (1u << 13)
 #define HZ_CRYPTO_CPU_VPCLMULQDQ (1u << 14)
-#define HZ_CRYPTO_CPU_ALL        0x7fffu
+#define HZ_CRYPTO_CPU_SSE2       (1u << 15) /* every x86-64 CPU */
+#define HZ_CRYPTO_CPU_ALL        0xffffu
 
 /* The features in use: detected once (cpuid), then masked by
  * hz_crypto_cpu_restrict. */
