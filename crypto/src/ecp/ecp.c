@@ -241,43 +241,70 @@ static void ecp_6979_retry(struct ecp_6979 *d)
 
 /* --- fixed-base multiplication --- */
 
-/* r = k G for a secret k (32 bytes big-endian): k = sum d_i 16^i, and
- * p256_comb[i] holds d 16^i G, so 64 mixed additions and no doublings.
- * Each window scans its 15 entries in full; digit 0 adds a dummy and
- * keeps the old sum through a masked move. */
-static void p256_mul_base(struct p256_pt *r, const uint8_t *k)
+/* r = k G for a secret k (32 bytes big-endian) with signed 5-bit
+ * windows: k = sum d_i 32^i, d_i in [-16, 16] (Booth recoding, 52
+ * windows), and p256_comb[i][j - 1] = j 32^i G, so 52 mixed additions of
+ * +-p256_comb[i][|d_i| - 1] and no doubling. Each window scans its 16
+ * entries in full, the sign is a masked negation of y, and a zero digit
+ * keeps the old sum through a masked move.
+ *
+ * The sum is Jacobian and the addition the incomplete madd-2007-bl, its
+ * exceptions ruled out or masked. Before window i the sum is s G with s =
+ * sum_{j<i} d_j 32^j = (k mod 2^(5i)) - 2^(5i) bit_(5i-1)(k), so |s| <=
+ * 32^i / 2, and it adds d 32^i G with d != 0. s + d 32^i = 0 mod n: for
+ * i < 51 the left side is below n in absolute value and not 0 (|d 32^i|
+ * > |s|); for i = 51 it is k itself, 0 < k < n. s = d 32^i mod n: for
+ * i < 51 both sides are below n/2 in absolute value and differ; for i =
+ * 51 it means k = d 2^256 mod n, i.e. k = d (2^256 - n) < 2^226, whose
+ * top digit d is 0. So the only exception is s = 0 (the sum is the
+ * identity), where the table point is taken by a mask. For k >= n the
+ * result may be wrong: the callers discard it then (key check, nonce
+ * selection), with unchanged timing. */
+static void p256_mul_base(struct p256_jac *r, const uint8_t *k)
 {
 	struct p256_aff sel;
-	struct p256_pt t;
+	struct p256_jac t;
+	uint64_t h[4], rr[4], ny[4], zero[4] = { 0 };
 
-	p256_pt_inf(r);
-	for (uint32_t i = 0; i < 64; i++) {
-		uint32_t d = (uint32_t)(k[31 - i / 2] >> (4 * (i & 1))) & 15;
+	for (int l = 0; l < 4; l++)
+		r->x[l] = r->y[l] = r->z[l] = 0;
+	for (uint32_t i = 0; i < 52; i++) {
+		uint32_t neg, d = p256_booth(p256_win6(k, 5 * (int)i), &neg);
+		uint64_t inf;
+
 		for (int l = 0; l < 4; l++)
 			sel.x[l] = sel.y[l] = 0;
-		for (uint32_t j = 0; j < 15; j++) {
+		for (uint32_t j = 0; j < 16; j++) {
 			uint64_t m = hz_ct_mask64(hz_ct_eq32(j + 1, d));
 			for (int l = 0; l < 4; l++) {
 				sel.x[l] |= m & p256_comb[i][j].x[l];
 				sel.y[l] |= m & p256_comb[i][j].y[l];
 			}
 		}
-		p256_pt_add_aff(&t, r, &sel);
-		p256_pt_cmov(r, &t, hz_ct_mask64(hz_ct_nonzero32(d)));
+		p256_fsub(ny, zero, sel.y);
+		mp_sel(sel.y, hz_ct_mask64(neg), ny, sel.y, 4);
+		inf = hz_ct_mask64(mp_is_zero(r->z, 4));
+		p256_jadd_aff_raw(&t, r, &sel, h, rr);
+		mp_sel(t.x, inf, sel.x, t.x, 4);
+		mp_sel(t.y, inf, sel.y, t.y, 4);
+		mp_sel(t.z, inf, p256_one, t.z, 4);
+		p256_jac_cmov(r, &t, hz_ct_mask64(hz_ct_nonzero32(d)));
 	}
 	hz_crypto_wipe(&sel, sizeof sel);
 	hz_crypto_wipe(&t, sizeof t);
+	hz_crypto_wipe(h, sizeof h);
+	hz_crypto_wipe(rr, sizeof rr);
+	hz_crypto_wipe(ny, sizeof ny);
 }
 
 /* P-384 has no comb table (138 KB would be needed): the generic
  * constant-time window multiplication with G. */
-static void p384_mul_base(struct p384_pt *r, const uint8_t *k)
+static void p384_mul_base(struct p384_jac *r, const uint8_t *k)
 {
-	struct p384_pt g;
+	struct p384_aff g;
 	for (int i = 0; i < 6; i++) {
 		g.x[i] = p384_gx[i];
 		g.y[i] = p384_gy[i];
-		g.z[i] = p384_one[i];
 	}
 	p384_mul_ct(r, &g, k);
 }

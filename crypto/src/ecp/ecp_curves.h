@@ -201,10 +201,12 @@ ECP_INLINE void p256_sqr_wide(uint64_t *t, const uint64_t *a)
 	z = (ecp_u128)a[2] * a[3] + t[5];
 	t[5] = (uint64_t)z;
 	t[6] = (uint64_t)(z >> 64);
-	t[7] = t[6] >> 63;
-	for (int i = 6; i > 1; i--)
-		t[i] = t[i] << 1 | t[i - 1] >> 63;
-	t[1] <<= 1;
+	/* double the cross products: t[1..6] + t[1..6], one carry chain */
+	c = ECP_ADC(0, t[1], t[1], &t[1]);
+	ECP_UNROLL
+	for (int i = 2; i < 7; i++)
+		c = ECP_ADC(c, t[i], t[i], &t[i]);
+	t[7] = c;
 	ECP_UNROLL
 	for (int i = 0; i < 4; i++) {
 		z = (ecp_u128)a[i] * a[i];
@@ -239,15 +241,112 @@ ECP_INLINE void p256_fmul_impl(uint64_t *r, const uint64_t *a, const uint64_t *b
 	p256_redc(r, t);
 }
 
+/* Montgomery reduction mod n of a 512-bit t (t < n 2^256): r = t / 2^256
+ * mod n, word by word (q = t_i n0, t += q n 2^(64 i)), then one
+ * conditional subtraction. Constant time. t is clobbered. */
+ECP_INLINE void p256_nredc(uint64_t *r, uint64_t *t)
+{
+	uint64_t top = 0, u[4];
+	unsigned char bw;
+
+	ECP_UNROLL
+	for (int i = 0; i < 4; i++) {
+		uint64_t q = t[i] * p256_n0, c = 0;
+		ecp_u128 z;
+		ECP_UNROLL
+		for (int j = 0; j < 4; j++) {
+			z = (ecp_u128)q * p256_n[j] + t[i + j] + c;
+			t[i + j] = (uint64_t)z;
+			c = (uint64_t)(z >> 64);
+		}
+		z = (ecp_u128)t[i + 4] + c + top;
+		t[i + 4] = (uint64_t)z;
+		top = (uint64_t)(z >> 64);
+	}
+	/* t[4..7] + top 2^256 < 2n */
+	bw = (unsigned char)mp_sub(u, t + 4, p256_n, 4);
+	mp_sel(r, hz_ct_mask64((uint64_t)(bw & (top ^ 1))), t + 4, u, 4);
+}
+
+/* Scalar Montgomery product and square mod n with the field's wide
+ * products (the square needs 10 multiplications instead of 16). */
+static __attribute__((unused)) void p256_nmul_impl(uint64_t *r, const uint64_t *a,
+						   const uint64_t *b)
+{
+	uint64_t t[8];
+
+	p256_mul_wide(t, a, b);
+	p256_nredc(r, t);
+}
+
+static __attribute__((unused)) void p256_nsqr_impl(uint64_t *r, const uint64_t *a)
+{
+	uint64_t t[8];
+
+	p256_sqr_wide(t, a);
+	p256_nredc(r, t);
+}
+
+/* r = a^(2^n) * b (n >= 1); r may alias a or b. */
+static __attribute__((unused)) void p256_fsqrn_mul(uint64_t *r, const uint64_t *a, int n,
+						   const uint64_t *b)
+{
+	uint64_t t[4];
+
+	p256_fsqr_impl(t, a);
+	for (int i = 1; i < n; i++)
+		p256_fsqr_impl(t, t);
+	p256_fmul_impl(r, t, b);
+}
+
+/* r = 1/a = a^(p-2) (0 for a = 0) with an addition chain over the fixed
+ * exponent: 255 squarings and 12 multiplications, against about 64 more
+ * multiplications for 4-bit windows. x_k below is a^(2^k - 1); p - 2 in
+ * 32-bit words from the top is ffffffff 00000001 00000000 00000000
+ * 00000000 ffffffff ffffffff fffffffd. Constant time (no branch on a). */
+static __attribute__((unused)) void p256_finv_impl(uint64_t *r, const uint64_t *a)
+{
+	uint64_t x2[4], x3[4], x6[4], x12[4], x15[4], x30[4], x32[4], t[4];
+
+	p256_fsqrn_mul(x2, a, 1, a);
+	p256_fsqrn_mul(x3, x2, 1, a);
+	p256_fsqrn_mul(x6, x3, 3, x3);
+	p256_fsqrn_mul(x12, x6, 6, x6);
+	p256_fsqrn_mul(x15, x12, 3, x3);
+	p256_fsqrn_mul(x30, x15, 15, x15);
+	p256_fsqrn_mul(x32, x30, 2, x2);
+	p256_fsqrn_mul(t, x32, 32, a);          /* ffffffff 00000001 */
+	p256_fsqrn_mul(t, t, 128, x32);         /* 00000000 x 3, ffffffff */
+	p256_fsqrn_mul(t, t, 32, x32);          /* ffffffff */
+	p256_fsqrn_mul(t, t, 30, x30);          /* fffffffc >> 2 */
+	p256_fsqrn_mul(r, t, 2, a);             /* ...01 */
+	hz_crypto_wipe(x2, sizeof x2);
+	hz_crypto_wipe(x3, sizeof x3);
+	hz_crypto_wipe(x6, sizeof x6);
+	hz_crypto_wipe(x12, sizeof x12);
+	hz_crypto_wipe(x15, sizeof x15);
+	hz_crypto_wipe(x30, sizeof x30);
+	hz_crypto_wipe(x32, sizeof x32);
+	hz_crypto_wipe(t, sizeof t);
+}
+
 #define EC_(x) p256_##x
 #define EC_L 4
 #define EC_FMUL_IMPL p256_fmul_impl
 #define EC_FSQR_IMPL p256_fsqr_impl
+#define EC_FINV_IMPL p256_finv_impl
+#define EC_NMUL_IMPL p256_nmul_impl
+#define EC_NSQR_IMPL p256_nsqr_impl
+#define EC_ADD_INLINE 1
 #include "ecp_curve.h"
 #undef EC_
 #undef EC_L
 #undef EC_FMUL_IMPL
 #undef EC_FSQR_IMPL
+#undef EC_FINV_IMPL
+#undef EC_NMUL_IMPL
+#undef EC_NSQR_IMPL
+#undef EC_ADD_INLINE
 
 #define EC_(x) p384_##x
 #define EC_L 6
@@ -260,8 +359,9 @@ ECP_INLINE void p256_fmul_impl(uint64_t *r, const uint64_t *a, const uint64_t *b
 #define ECP_GW 7
 
 /* The generated tables (gen_tables.c writes ecp_tables.h):
- *   p256_comb[i][j-1] = j 16^i G, 0 <= i < 64, 1 <= j <= 15, for the
- *                       constant-time fixed-base multiplication;
+ *   p256_comb[i][j-1] = j 32^i G, 0 <= i < 52, 1 <= j <= 16, for the
+ *                       constant-time fixed-base multiplication
+ *                       (signed 5-bit windows);
  *   p256_godd, p384_godd: the odd multiples for verification.
  * All affine, Montgomery form. */
 #ifndef HZ_ECP_GEN

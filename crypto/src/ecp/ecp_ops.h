@@ -12,14 +12,14 @@ static uint64_t EC_(scalar_ok)(const uint64_t *k)
 static int EC_(ec_public)(uint8_t *pub, const uint8_t *priv)
 {
 	uint64_t k[EC_L];
-	struct EC_(pt) r;
+	struct EC_(jac) r;
 	struct EC_(aff) a;
 	uint64_t ok;
 
 	mp_from_be(k, priv, EC_L);
 	ok = EC_(scalar_ok)(k);
 	EC_(mul_base)(&r, priv);
-	EC_(pt_to_aff)(&a, &r);
+	EC_(jac_to_aff)(&a, &r);
 	EC_(encode)(pub, &a);
 	ecp_mask_bytes(pub, 1 + 2 * EC_BYTES, ok);
 	hz_crypto_wipe(k, sizeof k);
@@ -32,7 +32,7 @@ static int EC_(ecdh)(uint8_t *shared, const uint8_t *priv, const uint8_t *peer, 
 {
 	uint64_t k[EC_L], x[EC_L];
 	struct EC_(aff) q;
-	struct EC_(pt) p, r;
+	struct EC_(jac) r;
 	uint64_t ok;
 
 	if (EC_(decode)(&q, peer, peer_len) != HZ_OK) {
@@ -41,9 +41,8 @@ static int EC_(ecdh)(uint8_t *shared, const uint8_t *priv, const uint8_t *peer, 
 	}
 	mp_from_be(k, priv, EC_L);
 	ok = EC_(scalar_ok)(k);
-	EC_(pt_from_aff)(&p, &q);
-	EC_(mul_ct)(&r, &p, priv);
-	EC_(pt_to_aff)(&q, &r);
+	EC_(mul_ct)(&r, &q, priv);
+	EC_(jac_to_aff)(&q, &r);
 	EC_(ffrom)(x, q.x);
 	mp_to_be(shared, x, EC_L);
 	ecp_mask_bytes(shared, EC_BYTES, ok);
@@ -81,7 +80,7 @@ static int EC_(sign)(enum hz_crypto_hash_alg alg, uint8_t *sig, size_t *sig_len,
 	uint64_t x[EC_L], e[EC_L], k1[EC_L], k2[EC_L], k[EC_L];
 	uint64_t t[EC_L], ki[EC_L], r[EC_L], s[EC_L];
 	uint8_t h[EC_BYTES], kb[EC_BYTES], rs[2 * EC_BYTES];
-	struct EC_(pt) rp;
+	struct EC_(jac) rp;
 	struct EC_(aff) ra;
 	uint64_t key_ok, v1, v2, ok;
 	int ret;
@@ -109,7 +108,7 @@ static int EC_(sign)(enum hz_crypto_hash_alg alg, uint8_t *sig, size_t *sig_len,
 	/* r = x(kG) mod n */
 	mp_to_be(kb, k, EC_L);
 	EC_(mul_base)(&rp, kb);
-	EC_(pt_to_aff)(&ra, &rp);
+	EC_(jac_to_aff)(&ra, &rp);
 	EC_(ffrom)(t, ra.x);
 	EC_(nreduce)(r, t);
 

@@ -416,6 +416,63 @@ static void test_ecdh(void **state)
 	}
 }
 
+/* The scalar multiplications use incomplete Jacobian additions whose
+ * exceptional cases are excluded by an argument over 0 < k < n (see
+ * ecp_curve.h mul_ct and ecp.c p256_mul_base). Exercise the scalars
+ * where that argument is tight: small k, k near n, single bits, long
+ * runs of ones and zeros (every signed digit extreme). Three independent
+ * routes must agree: x(kG) from the fixed-base path, ECDH(k, G) from the
+ * variable-base path, and ECDH(2, kG) = ECDH(k, 2G). */
+static void test_scalar_edges(void **state)
+{
+	(void)state;
+	for (int ci = 0; ci < 2; ci++) {
+		enum hz_crypto_curve c = curves[ci];
+		size_t len = hz_crypto_ec_scalar_len(c), pl = 1 + 2 * len;
+		uint8_t n[48], k[48], one[48] = { 0 }, two[48] = { 0 };
+		uint8_t g[97], g2[97], pub[97], s1[48], s2[48];
+
+		unhex(n, sizeof n, order_hex[c]);
+		one[len - 1] = 1;
+		two[len - 1] = 2;
+		assert_int_equal(hz_crypto_ec_public(c, g, one), HZ_OK);
+		assert_int_equal(hz_crypto_ec_public(c, g2, two), HZ_OK);
+		for (int t = 0; t < 200; t++) {
+			memset(k, 0, len);
+			if (t < 40) {
+				k[len - 1] = (uint8_t)(t + 1);              /* 1 .. 40 */
+			} else if (t < 80) {
+				int bw = t - 39;                            /* n - 1 .. n - 40 */
+				memcpy(k, n, len);
+				for (size_t i = len; i-- > 0 && bw;) {
+					int v = k[i] - bw;
+					bw = v < 0;
+					k[i] = (uint8_t)v;
+				}
+			} else if (t < 120) {
+				int b = (t - 80) * (int)(8 * len - 1) / 39; /* single bits */
+				k[len - 1 - (size_t)b / 8] = (uint8_t)(1u << (b % 8));
+			} else if (t < 160) {
+				/* runs: ones from bit lo to bit hi */
+				int lo = (t - 120) * 3, hi = (int)(8 * len) - 2 - (t - 120) * 2;
+				for (int b = lo; b <= hi; b++)
+					k[len - 1 - (size_t)b / 8] |= (uint8_t)(1u << (b % 8));
+			} else {
+				rnd(k, len);
+				for (size_t i = 0; i < len; i++)
+					k[i] = (t & 1) ? (uint8_t)(k[i] | 0x10) : (uint8_t)(k[i] & 0xef);
+				k[0] &= 0x7f;
+			}
+			assert_int_equal(hz_crypto_ec_public(c, pub, k), HZ_OK);
+			assert_int_equal(hz_crypto_ecdh(c, s1, k, g, pl), HZ_OK);
+			assert_memory_equal(s1, pub + 1, len);
+			assert_int_equal(hz_crypto_ecdh(c, s1, k, g2, pl), HZ_OK);
+			assert_int_equal(hz_crypto_ecdh(c, s2, two, pub, pl), HZ_OK);
+			assert_memory_equal(s1, s2, len);
+		}
+	}
+}
+
 /* Sign then verify with random keys and digests, both formats; flipping
  * any bit of the signature, the digest or the public key is rejected. */
 static void test_sign_verify(void **state)
@@ -734,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_public),
 		cmocka_unit_test(test_points),
 		cmocka_unit_test(test_ecdh),
+		cmocka_unit_test(test_scalar_edges),
 		cmocka_unit_test(test_sign_verify),
 		cmocka_unit_test(test_sign_errors),
 		cmocka_unit_test(test_der),

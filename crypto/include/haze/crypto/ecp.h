@@ -17,9 +17,9 @@
  *
  * Worst-case stack use (gcc -O3 x86-64, -fstack-usage call graph; the
  * P-384 paths are the deep ones):
- *   hz_crypto_ec_public      about 4.9 KB (P-256 1.8 KB)
- *   hz_crypto_ecdh           about 5.2 KB (P-256 3.1 KB)
- *   hz_crypto_ecdsa_sign     about 6.4 KB (P-256 3.0 KB; the RFC 6979
+ *   hz_crypto_ec_public      about 4.8 KB (P-256 1.5 KB)
+ *   hz_crypto_ecdh           about 6.6 KB (P-256 3.1 KB)
+ *   hz_crypto_ecdsa_sign     about 6.9 KB (P-256 3.0 KB; the RFC 6979
  *                            HMAC calls sit beside the scalar
  *                            multiplication, not under it)
  *   hz_crypto_ecdsa_verify   about 6.6 KB
