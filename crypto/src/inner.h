@@ -17,7 +17,8 @@
 
 #define HZ_CRYPTO_TARGET(x) __attribute__((target(x)))
 
-/* Byte order, unaligned-safe. */
+/* Little-endian byte order, unaligned-safe (big-endian is core's
+ * hz_be32_load / hz_be64_store ...). */
 static inline uint32_t hz_crypto_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -37,26 +38,6 @@ static inline void hz_crypto_st_le64(uint8_t *p, uint64_t v)
 {
 	hz_crypto_st_le32(p, (uint32_t)v);
 	hz_crypto_st_le32(p + 4, (uint32_t)(v >> 32));
-}
-static inline uint32_t hz_crypto_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-static inline uint64_t hz_crypto_be64(const uint8_t *p)
-{
-	return (uint64_t)hz_crypto_be32(p) << 32 | hz_crypto_be32(p + 4);
-}
-static inline void hz_crypto_st_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-static inline void hz_crypto_st_be64(uint8_t *p, uint64_t v)
-{
-	hz_crypto_st_be32(p, (uint32_t)(v >> 32));
-	hz_crypto_st_be32(p + 4, (uint32_t)v);
 }
 
 /* Constant-time building blocks. The empty asm hides the value from the

@@ -33,7 +33,7 @@ static void ctr_add128(uint8_t c[16], uint32_t n)
 /* inc32 of SP 800-38D 6.2, by n. */
 static void ctr_add32(uint8_t c[16], uint32_t n)
 {
-	hz_crypto_st_be32(c + 12, hz_crypto_be32(c + 12) + n);
+	hz_be32_store(c + 12, hz_be32_load(c + 12) + n);
 }
 
 /* ---- block API ---- */
@@ -273,8 +273,8 @@ static uint32_t hkey_init(uint64_t hp[][2], unsigned n, const uint8_t h[16])
 {
 	uint32_t path = AES_PATH_CT;
 
-	hp[0][0] = hz_crypto_be64(h + 8);
-	hp[0][1] = hz_crypto_be64(h);
+	hp[0][0] = hz_be64_load(h + 8);
+	hp[0][1] = hz_be64_load(h);
 #if HZ_CRYPTO_ACCEL
 	if (has(hz_crypto_cpu_features(), CPU_CLMUL)) {
 		path = AES_PATH_NI;
@@ -299,8 +299,8 @@ void hz_crypto_ghash_update(struct hz_crypto_ghash *g, const void *data, size_t 
 
 void hz_crypto_ghash_final(struct hz_crypto_ghash *g, uint8_t out[16])
 {
-	hz_crypto_st_be64(out, g->y[1]);
-	hz_crypto_st_be64(out + 8, g->y[0]);
+	hz_be64_store(out, g->y[1]);
+	hz_be64_store(out + 8, g->y[0]);
 	hz_crypto_wipe(g, sizeof(*g));
 }
 
@@ -355,14 +355,14 @@ static void gcm_j0(const struct hz_crypto_aes_gcm *g, uint8_t j0[16], const uint
 
 	if (iv_len == 12) {
 		__builtin_memcpy(j0, iv, 12);
-		hz_crypto_st_be32(j0 + 12, 1);
+		hz_be32_store(j0 + 12, 1);
 		return;
 	}
 	ghash_any(g->path, y, (const uint64_t(*)[2])g->h, iv, iv_len);
-	hz_crypto_st_be64(lb + 8, (uint64_t)iv_len * 8);
+	hz_be64_store(lb + 8, (uint64_t)iv_len * 8);
 	ghash_blocks(g->path, y, (const uint64_t(*)[2])g->h, lb, 1);
-	hz_crypto_st_be64(j0, y[1]);
-	hz_crypto_st_be64(j0 + 8, y[0]);
+	hz_be64_store(j0, y[1]);
+	hz_be64_store(j0 + 8, y[0]);
 }
 
 /* The bulk: counter blocks from ctr (already inc32(J0)) over len bytes,
@@ -411,12 +411,12 @@ static void gcm_tag(const struct hz_crypto_aes_gcm *g, uint8_t full[16], uint64_
 {
 	uint8_t lb[16], ek[16];
 
-	hz_crypto_st_be64(lb, (uint64_t)aad_len * 8);
-	hz_crypto_st_be64(lb + 8, (uint64_t)len * 8);
+	hz_be64_store(lb, (uint64_t)aad_len * 8);
+	hz_be64_store(lb + 8, (uint64_t)len * 8);
 	ghash_blocks(g->path, y, (const uint64_t(*)[2])g->h, lb, 1);
 	hz_crypto_aes_encrypt(&g->aes, ek, j0);
-	hz_crypto_st_be64(full, y[1]);
-	hz_crypto_st_be64(full + 8, y[0]);
+	hz_be64_store(full, y[1]);
+	hz_be64_store(full + 8, y[0]);
 	xor_bytes(full, full, ek, 16);
 	hz_crypto_wipe(ek, sizeof(ek));
 }

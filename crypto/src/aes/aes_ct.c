@@ -525,8 +525,8 @@ void ghash_ct(uint64_t y[2], const uint64_t h[2], const uint8_t *data, size_t nb
 
 	hkey_set(&k, h);
 	for (size_t i = 0; i < nblocks; i++, data += 16) {
-		y[1] ^= hz_crypto_be64(data);
-		y[0] ^= hz_crypto_be64(data + 8);
+		y[1] ^= hz_be64_load(data);
+		y[0] ^= hz_be64_load(data + 8);
 		gmul(y, &k);
 	}
 	hz_crypto_wipe(&k, sizeof(k));

@@ -112,7 +112,7 @@ static inline T void dec8(const uint64_t *sk, unsigned rounds, __m128i *x)
  * carry taken without a branch. */
 T void aes_ni_ctr(const struct hz_crypto_aes *a, uint8_t ctr[16], uint8_t *out, const uint8_t *in, size_t nblocks)
 {
-	uint64_t hi = hz_crypto_be64(ctr), lo = hz_crypto_be64(ctr + 8);
+	uint64_t hi = hz_be64_load(ctr), lo = hz_be64_load(ctr + 8);
 	__m128i x[8];
 
 	while (nblocks > 0) {
@@ -133,8 +133,8 @@ T void aes_ni_ctr(const struct hz_crypto_aes *a, uint8_t ctr[16], uint8_t *out, 
 		in += 16 * n;
 		nblocks -= n;
 	}
-	hz_crypto_st_be64(ctr, hi);
-	hz_crypto_st_be64(ctr + 8, lo);
+	hz_be64_store(ctr, hi);
+	hz_be64_store(ctr + 8, lo);
 }
 
 T void aes_ni_cbc_encrypt(const struct hz_crypto_aes *a, uint8_t iv[16], uint8_t *out, const uint8_t *in, size_t nblocks)

@@ -196,13 +196,13 @@ ECP_INLINE uint64_t mp_eq(const uint64_t *a, const uint64_t *b, size_t n)
 ECP_INLINE void mp_from_be(uint64_t *r, const uint8_t *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		r[i] = hz_crypto_be64(b + 8 * (n - 1 - i));
+		r[i] = hz_be64_load(b + 8 * (n - 1 - i));
 }
 
 ECP_INLINE void mp_to_be(uint8_t *b, const uint64_t *a, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		hz_crypto_st_be64(b + 8 * (n - 1 - i), a[i]);
+		hz_be64_store(b + 8 * (n - 1 - i), a[i]);
 }
 
 #endif

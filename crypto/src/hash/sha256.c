@@ -55,7 +55,7 @@ void hz_crypto_sha256_blocks_portable(uint32_t st[8], const uint8_t *p, size_t n
 		uint32_t bc = b ^ c;
 
 		for (int i = 0; i < 16; i++)
-			w[i] = hz_crypto_be32(p + 4 * i);
+			w[i] = hz_be32_load(p + 4 * i);
 		EIGHT(0, WLOAD);
 		EIGHT(8, WLOAD);
 		for (int j = 16; j < 64; j += 16) {
@@ -140,10 +140,10 @@ void hz_crypto_sha256_final(struct hz_crypto_sha256 *c, uint8_t out[32])
 		fill = 0;
 	}
 	__builtin_memset(c->buf + fill, 0, 56 - fill);
-	hz_crypto_st_be64(c->buf + 56, c->count << 3);
+	hz_be64_store(c->buf + 56, c->count << 3);
 	sha256_blocks(c->h, c->buf, 1);
 	for (int i = 0; i < 8; i++)
-		hz_crypto_st_be32(out + 4 * i, c->h[i]);
+		hz_be32_store(out + 4 * i, c->h[i]);
 	hz_crypto_wipe(c, sizeof(*c));
 }
 

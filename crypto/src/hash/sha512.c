@@ -64,7 +64,7 @@ void hz_crypto_sha512_blocks_portable(uint64_t st[8], const uint8_t *p, size_t n
 		uint64_t bc = b ^ c;
 
 		for (int i = 0; i < 16; i++)
-			w[i] = hz_crypto_be64(p + 8 * i);
+			w[i] = hz_be64_load(p + 8 * i);
 		EIGHT(0, WLOAD);
 		EIGHT(8, WLOAD);
 		for (int j = 16; j < 80; j += 16) {
@@ -171,11 +171,11 @@ static void sha512_finish(struct hz_crypto_sha512 *c, uint8_t *out, size_t outle
 		fill = 0;
 	}
 	__builtin_memset(c->buf + fill, 0, 112 - fill);
-	hz_crypto_st_be64(c->buf + 112, c->count >> 61);
-	hz_crypto_st_be64(c->buf + 120, c->count << 3);
+	hz_be64_store(c->buf + 112, c->count >> 61);
+	hz_be64_store(c->buf + 120, c->count << 3);
 	sha512_blocks(c->h, c->buf, 1);
 	for (size_t i = 0; i < outlen / 8; i++)
-		hz_crypto_st_be64(out + 8 * i, c->h[i]);
+		hz_be64_store(out + 8 * i, c->h[i]);
 	hz_crypto_wipe(c, sizeof(*c));
 }
 

@@ -130,7 +130,7 @@ static void mgf1_xor(uint8_t *db, size_t len, enum hz_crypto_hash_alg alg, const
 
 	for (uint32_t ctr = 0; len; ctr++) {
 		size_t n = len < hl ? len : hl;
-		hz_crypto_st_be32(c, ctr);
+		hz_be32_store(c, ctr);
 		hz_crypto_hash_init(&h, alg);
 		hz_crypto_hash_update(&h, seed, seed_len);
 		hz_crypto_hash_update(&h, c, 4);
