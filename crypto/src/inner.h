@@ -90,5 +90,14 @@ static inline uint64_t hz_ct_sel64(uint64_t pick, uint64_t a, uint64_t b)
 	uint64_t m = hz_ct_mask64(pick);
 	return a ^ (m & (a ^ b));
 }
+/* Keep len bytes when ok is 1, zero them when 0, without a branch: how a
+ * failed check (AEAD tag, signing self-check, invalid key) withholds its
+ * output. */
+static inline void hz_ct_keep_bytes(uint8_t *p, size_t len, uint64_t ok)
+{
+	uint8_t m = (uint8_t)hz_ct_mask64(ok);
+	for (size_t i = 0; i < len; i++)
+		p[i] &= m;
+}
 
 #endif

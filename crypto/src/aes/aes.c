@@ -449,7 +449,6 @@ int hz_crypto_aes_gcm_open(const struct hz_crypto_aes_gcm *g, uint8_t *out,
 	uint8_t j0[16], ctr[16], full[16];
 	uint64_t y[2] = { 0, 0 };
 	uint32_t ok;
-	uint8_t mask;
 
 	if (!gcm_params_ok(tag_len, iv_len, aad_len, len))
 		return HZ_ERR_INVALID;
@@ -465,8 +464,6 @@ int hz_crypto_aes_gcm_open(const struct hz_crypto_aes_gcm *g, uint8_t *out,
 	/* SP 800-38D 7.2 step 8: on FAIL release no plaintext. Masked rather
 	 * than branched, so that the verdict is computed without a branch on
 	 * key-derived data; the caller learns it from the return value. */
-	mask = (uint8_t)hz_ct_mask32(ok);
-	for (size_t i = 0; i < len; i++)
-		out[i] &= mask;
+	hz_ct_keep_bytes(out, len, ok);
 	return (int)((uint32_t)HZ_ERR_AUTH & ~hz_ct_mask32(ok));
 }

@@ -4,14 +4,6 @@
  * ecp_ops.h (the operations below, instantiated per curve here). */
 #include "ecp_curves.h"
 
-/* Zero len bytes unless ok (0 or 1), without a branch. */
-static void ecp_mask_bytes(uint8_t *p, size_t len, uint64_t ok)
-{
-	uint8_t m = (uint8_t)hz_ct_mask64(ok);
-	for (size_t i = 0; i < len; i++)
-		p[i] &= m;
-}
-
 /* HZ_OK when ok, else err, without a branch. */
 static int ecp_ret(uint64_t ok, int err)
 {

@@ -21,7 +21,7 @@ static int EC_(ec_public)(uint8_t *pub, const uint8_t *priv)
 	EC_(mul_base)(&r, priv);
 	EC_(jac_to_aff)(&a, &r);
 	EC_(encode)(pub, &a);
-	ecp_mask_bytes(pub, 1 + 2 * EC_BYTES, ok);
+	hz_ct_keep_bytes(pub, 1 + 2 * EC_BYTES, ok);
 	hz_crypto_wipe(k, sizeof k);
 	hz_crypto_wipe(&r, sizeof r);
 	hz_crypto_wipe(&a, sizeof a);
@@ -45,7 +45,7 @@ static int EC_(ecdh)(uint8_t *shared, const uint8_t *priv, const uint8_t *peer, 
 	EC_(jac_to_aff)(&q, &r);
 	EC_(ffrom)(x, q.x);
 	mp_to_be(shared, x, EC_L);
-	ecp_mask_bytes(shared, EC_BYTES, ok);
+	hz_ct_keep_bytes(shared, EC_BYTES, ok);
 	hz_crypto_wipe(k, sizeof k);
 	hz_crypto_wipe(x, sizeof x);
 	hz_crypto_wipe(&q, sizeof q);
@@ -123,7 +123,7 @@ static int EC_(sign)(enum hz_crypto_hash_alg alg, uint8_t *sig, size_t *sig_len,
 
 	mp_to_be(rs, r, EC_L);
 	mp_to_be(rs + EC_BYTES, s, EC_L);
-	ecp_mask_bytes(rs, sizeof rs, ok);
+	hz_ct_keep_bytes(rs, sizeof rs, ok);
 	if (fmt == HZ_CRYPTO_ECDSA_FIXED) {
 		for (size_t i = 0; i < sizeof rs; i++)
 			sig[i] = rs[i];

@@ -339,9 +339,7 @@ static int priv_op(uint8_t *sig, const struct hz_crypto_rsa_private *key, const 
 	for (size_t j = 0; j < nl; j++)
 		diff |= w.s[j] ^ w.m[j];
 	ok &= hz_ct_nonzero64(diff) ^ 1;
-	uint8_t keep = (uint8_t)hz_ct_mask64(ok);
-	for (size_t i = 0; i < pk->k; i++)
-		sig[i] &= keep;
+	hz_ct_keep_bytes(sig, pk->k, ok);
 	hz_crypto_wipe(&w, sizeof(w));
 	return (int)hz_ct_sel64(ok, (uint64_t)(int64_t)HZ_ERR_BAD_KEY, pk->k);
 }
